@@ -1,0 +1,37 @@
+# The two set-up commands a newcomer runs are `make demo` and `make test`;
+# both install what they need (into $(TOOLS_DIR), offline-safe and cached).
+TOOLS_DIR ?= $(CURDIR)/.tools
+export PLUMB_TOOLS_DIR := $(abspath $(TOOLS_DIR))
+GO ?= go
+FUZZTIME ?= 3s
+
+.PHONY: all build tools test check unit fuzz demo bench clean
+
+all: build
+
+build:
+	$(GO) build -o bin/plumb ./cmd/plumb
+
+# tools: OpenTofu, Terraform, providers, the filesystem mirror and env.sh.
+tools:
+	scripts/tools.sh
+
+check:
+	scripts/check.sh
+
+unit: tools
+	$(GO) test ./...
+
+fuzz: tools
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+test: check unit fuzz
+
+demo: tools build
+	scripts/demo.sh
+
+bench: tools build
+	scripts/bench.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,146 @@
+// Command plumb is the GitOps runner for Terraform and OpenTofu. This
+// package is thin: flags, configuration and wiring. It is the only package
+// that imports the adapters (vcs, store, server).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/plumbhq/plumb"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := NewMain()
+	code := m.Run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// Main is the program: its I/O and global options, so tests can run it
+// in-process.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+
+	// Global flags.
+	DataDir   string
+	LogFormat string
+	LogLevel  string
+	BinDirs   []string
+
+	Logger   *slog.Logger
+	Redactor *plumb.Redactor
+}
+
+// NewMain returns a Main on the process's stdio and environment.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Redactor: plumb.NewRedactor()}
+}
+
+// exitError carries a verb's exit code without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Run executes one command line and returns the exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	root := m.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(m.Stdin)
+	root.SetOut(m.Stdout)
+	root.SetErr(m.Stderr)
+	err := root.ExecuteContext(ctx)
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	fmt.Fprintf(m.Stderr, "plumb: %s\n", m.Redactor.String(err.Error()))
+	return plumb.ExitCode(err)
+}
+
+func (m *Main) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "plumb",
+		Short:         "GitOps runner for Terraform and OpenTofu",
+		Long:          "plumb plans the projects a change affects, applies merged changes in order under locks,\nand finds drift between your repository and your infrastructure.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		CompletionOptions: cobra.CompletionOptions{
+			DisableDefaultCmd: true,
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&m.DataDir, "data-dir", "", "directory for runs, plans, plumb-kept state and the database (default .plumb/ under the repo)")
+	pf.StringVar(&m.LogFormat, "log-format", "text", "log format: text or json")
+	pf.StringVar(&m.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	pf.StringSliceVar(&m.BinDirs, "bin-dir", nil, "extra directories to search for tofu and terraform (before PATH)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := m.applyEnv(cmd); err != nil {
+			return err
+		}
+		return m.setupLogger()
+	}
+	root.AddCommand(m.versionCmd())
+	return root
+}
+
+// applyEnv fills every flag the user did not set from PLUMB_<FLAG>
+// (dashes become underscores), so each flag is also an env setting.
+func (m *Main) applyEnv(cmd *cobra.Command) error {
+	var errs []error
+	set := func(f *pflag.Flag) {
+		if f.Changed {
+			return
+		}
+		name := "PLUMB_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v := m.Getenv(name)
+		if v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+		}
+	}
+	cmd.Flags().VisitAll(set)
+	cmd.InheritedFlags().VisitAll(set)
+	return errors.Join(errs...)
+}
+
+func (m *Main) setupLogger() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.LogLevel)); err != nil {
+		return plumb.Errorf(plumb.EINVALID, "--log-level %q: want debug, info, warn or error", m.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch m.LogFormat {
+	case "text":
+		h = slog.NewTextHandler(m.Stderr, opts)
+	case "json":
+		h = slog.NewJSONHandler(m.Stderr, opts)
+	default:
+		return plumb.Errorf(plumb.EINVALID, "--log-format %q: want text or json", m.LogFormat)
+	}
+	m.Logger = slog.New(h)
+	return nil
+}

@@ -1,0 +1,31 @@
+package plumb
+
+import "time"
+
+// EventKind is the kind of inbound forge event plumb acts on.
+type EventKind string
+
+const (
+	EventPullRequest EventKind = "pull_request"
+	EventPush        EventKind = "push"
+	EventComment     EventKind = "issue_comment"
+)
+
+// Event is a verified inbound webhook delivery, reduced to what plumb needs.
+type Event struct {
+	Delivery   string    `json:"delivery"` // X-GitHub-Delivery: the dedupe key
+	Kind       EventKind `json:"kind"`
+	Action     string    `json:"action"`
+	Repo       string    `json:"repo"` // owner/name
+	CloneURL   string    `json:"clone_url"`
+	PR         int       `json:"pr,omitempty"`
+	BaseRef    string    `json:"base_ref,omitempty"`
+	BaseSHA    string    `json:"base_sha,omitempty"`
+	HeadRef    string    `json:"head_ref,omitempty"`
+	HeadSHA    string    `json:"head_sha,omitempty"`
+	Merged     bool      `json:"merged,omitempty"`
+	Draft      bool      `json:"draft,omitempty"`
+	Fork       bool      `json:"fork,omitempty"`
+	Sender     string    `json:"sender"`
+	ReceivedAt time.Time `json:"received_at"`
+}

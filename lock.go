@@ -1,0 +1,27 @@
+package plumb
+
+import (
+	"fmt"
+	"time"
+)
+
+// LockKey names what a lock guards: one workspace of one project directory
+// in one repo. Two changes never apply to one key at once.
+type LockKey struct {
+	Repo      string `json:"repo"`
+	Dir       string `json:"dir"`
+	Workspace string `json:"workspace"`
+}
+
+func (k LockKey) String() string { return fmt.Sprintf("%s/%s:%s", k.Repo, k.Dir, k.Workspace) }
+
+// Lock is a held LockKey.
+type Lock struct {
+	ID         string    `json:"id"`
+	Key        LockKey   `json:"key"`
+	Project    string    `json:"project"`
+	Owner      string    `json:"owner"` // "PR #12", "main", "drift", "cli"
+	Reason     string    `json:"reason"`
+	RunID      string    `json:"run_id,omitempty"`
+	AcquiredAt time.Time `json:"acquired_at"`
+}

@@ -1,0 +1,85 @@
+package plumb
+
+import "time"
+
+// RunKind is what a run does to a project.
+type RunKind string
+
+const (
+	RunPlan  RunKind = "plan"
+	RunApply RunKind = "apply"
+	RunDrift RunKind = "drift"
+)
+
+// RunStatus is where a run is, or how it ended.
+type RunStatus string
+
+const (
+	RunQueued    RunStatus = "queued"
+	RunRunning   RunStatus = "running"
+	RunChanges   RunStatus = "changes"
+	RunNoChanges RunStatus = "no_changes"
+	RunApplied   RunStatus = "applied"
+	RunFailed    RunStatus = "failed"
+	RunSkipped   RunStatus = "skipped" // not run because a project it depends on failed
+	RunBlocked   RunStatus = "blocked" // not run because another owner holds the lock
+)
+
+// Done reports whether the status is final.
+func (s RunStatus) Done() bool { return s != RunQueued && s != RunRunning }
+
+// PlanSummary counts what a plan would do.
+type PlanSummary struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Destroy int `json:"destroy"`
+	Replace int `json:"replace"`
+	Import  int `json:"import"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (s PlanSummary) Empty() bool { return s == PlanSummary{} }
+
+// ResourceChange is one resource a plan touches and the actions planned for it.
+type ResourceChange struct {
+	Address string   `json:"address"`
+	Actions []string `json:"actions"`
+}
+
+// Run is one plan, apply or drift check of one project at one commit.
+// Everything in it has been redacted: it may be shown, stored and logged.
+type Run struct {
+	ID            string      `json:"id"`
+	Repo          string      `json:"repo"`
+	Project       string      `json:"project"`
+	Dir           string      `json:"dir"`
+	Workspace     string      `json:"workspace"`
+	Kind          RunKind     `json:"kind"`
+	Status        RunStatus   `json:"status"`
+	Trigger       string      `json:"trigger"` // who asked: "cli", "PR #12", "main", "drift"
+	Commit        string      `json:"commit"`
+	Base          string      `json:"base,omitempty"`
+	Engine        Engine      `json:"engine"`
+	EngineVersion string      `json:"engine_version"`
+	Summary       PlanSummary `json:"summary"`
+	// ChangesOutside counts resources changed outside Terraform since the
+	// last apply (the plan's resource_drift).
+	ChangesOutside int              `json:"changes_outside"`
+	Resources      []ResourceChange `json:"resources"`
+	PlanText       string           `json:"plan_text,omitempty"`
+	PlanSHA256     string           `json:"plan_sha256,omitempty"`
+	Policy         *PolicyOutcome   `json:"policy,omitempty"`
+	Error          string           `json:"error"`
+	BlockedBy      string           `json:"blocked_by"`
+	CreatedAt      time.Time        `json:"created_at"`
+	StartedAt      time.Time        `json:"started_at,omitzero"`
+	FinishedAt     time.Time        `json:"finished_at,omitzero"`
+}
+
+// Duration is how long the run took, or zero while it has not finished.
+func (r *Run) Duration() time.Duration {
+	if r.StartedAt.IsZero() || r.FinishedAt.IsZero() {
+		return 0
+	}
+	return r.FinishedAt.Sub(r.StartedAt)
+}

@@ -1,0 +1,130 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/go-version"
+	"github.com/hashicorp/hc-install/fs"
+	"github.com/hashicorp/hc-install/product"
+
+	"github.com/plumbhq/plumb"
+)
+
+// products are the engines plumb runs. hc-install knows Terraform but not
+// OpenTofu, so both are defined here with one version getter.
+var products = map[plumb.Engine]*product.Product{
+	plumb.EngineTofu:      {Name: "tofu", BinaryName: func() string { return "tofu" }, GetVersion: engineVersion},
+	plumb.EngineTerraform: {Name: "terraform", BinaryName: func() string { return "terraform" }, GetVersion: engineVersion},
+}
+
+// engineVersion asks a binary for its version. Both engines answer
+// `version -json` with {"terraform_version": "..."}.
+func engineVersion(ctx context.Context, path string) (*version.Version, error) {
+	out, err := exec.CommandContext(ctx, path, "version", "-json").Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s version -json: %w", path, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return nil, fmt.Errorf("%s version -json: %w", path, err)
+	}
+	return version.NewVersion(v.Version)
+}
+
+// EngineBinary is one installed engine.
+type EngineBinary struct {
+	Engine  plumb.Engine     `json:"engine"`
+	Version *version.Version `json:"-"`
+	Path    string           `json:"path"`
+}
+
+// VersionString is the version without a leading "v".
+func (b EngineBinary) VersionString() string { return b.Version.String() }
+
+// FindEngines lists every engine binary in dirs and then in the PATH
+// entries, named tofu, terraform, or tofu_<version> / terraform_<version>
+// (so one bin dir can hold several versions). Shadowed duplicates of the
+// same path are listed once; unusable binaries are skipped.
+func FindEngines(ctx context.Context, dirs []string, pathEnv string) []EngineBinary {
+	var found []EngineBinary
+	seen := map[string]bool{}
+	search := append(append([]string{}, dirs...), filepath.SplitList(pathEnv)...)
+	for _, dir := range search {
+		if dir == "" {
+			continue
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			continue
+		}
+		for engine, p := range products {
+			for _, path := range candidates(abs, string(engine)) {
+				real, err := filepath.EvalSymlinks(path)
+				if err != nil || seen[real] {
+					continue
+				}
+				seen[real] = true
+				// hc-install checks the file is an executable binary.
+				if _, err := (&fs.AnyVersion{ExactBinPath: path}).Find(ctx); err != nil {
+					continue
+				}
+				v, err := p.GetVersion(ctx, path)
+				if err != nil {
+					continue
+				}
+				found = append(found, EngineBinary{Engine: engine, Version: v, Path: path})
+			}
+		}
+	}
+	return found
+}
+
+func candidates(dir, name string) []string {
+	out := []string{filepath.Join(dir, name)}
+	versioned, _ := filepath.Glob(filepath.Join(dir, name+"_*"))
+	sort.Strings(versioned)
+	return append(out, versioned...)
+}
+
+// SelectEngine picks the newest installed binary of engine that satisfies
+// constraint (any version when constraint is empty). The error names the
+// constraint and what is installed.
+func SelectEngine(bins []EngineBinary, engine plumb.Engine, constraint string) (EngineBinary, error) {
+	var cs version.Constraints
+	if strings.TrimSpace(constraint) != "" {
+		var err error
+		if cs, err = version.NewConstraint(constraint); err != nil {
+			return EngineBinary{}, plumb.Errorf(plumb.EINVALID, "version constraint %q: %v", constraint, err)
+		}
+	}
+	var best *EngineBinary
+	var have []string
+	for i, b := range bins {
+		if b.Engine != engine {
+			continue
+		}
+		have = append(have, b.Version.String()+" ("+b.Path+")")
+		if cs != nil && !cs.Check(b.Version.Core()) {
+			continue
+		}
+		if best == nil || b.Version.GreaterThan(best.Version) {
+			best = &bins[i]
+		}
+	}
+	if best != nil {
+		return *best, nil
+	}
+	if len(have) == 0 {
+		return EngineBinary{}, plumb.Errorf(plumb.ENOTFOUND, "no %s binary found on PATH or in --bin-dir; run `make tools` and `. .tools/env.sh`, or install %s", engine, engine)
+	}
+	return EngineBinary{}, plumb.Errorf(plumb.ENOTFOUND, "no installed %s satisfies %q; installed: %s", engine, constraint, strings.Join(have, ", "))
+}

@@ -1,0 +1,67 @@
+package plumb
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps plumb's durable records: runs and their logs, locks, and the
+// audit trail. store/sqlite implements it; store/postgres will. Every
+// implementation passes store/storetest.
+//
+// Records handed to a Store are already redacted.
+type Store interface {
+	// CreateRun stores a new run. EINVALID when the ID is empty or taken.
+	CreateRun(ctx context.Context, r *Run) error
+	// UpdateRun replaces a stored run. ENOTFOUND when there is none.
+	UpdateRun(ctx context.Context, r *Run) error
+	// Run returns one run. ENOTFOUND when there is none.
+	Run(ctx context.Context, id string) (*Run, error)
+	// Runs lists runs matching the filter, newest first.
+	Runs(ctx context.Context, f RunFilter) ([]*Run, error)
+	// AppendRunLog adds lines to a run's log.
+	AppendRunLog(ctx context.Context, runID string, lines ...string) error
+	// RunLog returns a run's log lines in order.
+	RunLog(ctx context.Context, runID string) ([]string, error)
+
+	// AcquireLock takes l.Key for l.Owner atomically. If the same owner
+	// already holds it, the existing lock is returned (re-entrant). If
+	// another owner holds it, the holder's lock is returned with ECONFLICT.
+	AcquireLock(ctx context.Context, l Lock) (Lock, error)
+	// ReleaseLock frees a lock by ID. ENOTFOUND when there is none.
+	ReleaseLock(ctx context.Context, id string) error
+	// ReleaseLocksOwnedBy frees every lock an owner holds and returns them.
+	ReleaseLocksOwnedBy(ctx context.Context, owner string) ([]Lock, error)
+	// Locks lists the held locks, oldest first.
+	Locks(ctx context.Context) ([]Lock, error)
+
+	// RecordAudit appends to the audit trail.
+	RecordAudit(ctx context.Context, a AuditEntry) error
+	// Audit lists audit entries, newest first, at most limit (0 = all).
+	Audit(ctx context.Context, limit int) ([]AuditEntry, error)
+
+	Close() error
+}
+
+// RunFilter narrows Runs. Zero fields match everything.
+type RunFilter struct {
+	Repo    string
+	Project string
+	Kind    RunKind
+	Commit  string
+	Limit   int
+}
+
+// AuditEntry is one line of the audit trail: who did what, to which project,
+// at which commit, when, and how it ended.
+type AuditEntry struct {
+	ID      string    `json:"id"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Action  string    `json:"action"` // plan, apply, drift, lock, unlock
+	Repo    string    `json:"repo"`
+	Project string    `json:"project"`
+	Commit  string    `json:"commit"`
+	RunID   string    `json:"run_id,omitempty"`
+	Result  string    `json:"result"`
+}
