@@ -69,11 +69,14 @@ type Run struct {
 	PlanText       string           `json:"plan_text,omitempty"`
 	PlanSHA256     string           `json:"plan_sha256,omitempty"`
 	Policy         *PolicyOutcome   `json:"policy,omitempty"`
-	Error          string           `json:"error"`
-	BlockedBy      string           `json:"blocked_by"`
-	CreatedAt      time.Time        `json:"created_at"`
-	StartedAt      time.Time        `json:"started_at,omitzero"`
-	FinishedAt     time.Time        `json:"finished_at,omitzero"`
+	// Replanned says why an apply planned again instead of applying the
+	// saved plan it was given (stale, other commit, missing).
+	Replanned  string    `json:"replanned,omitempty"`
+	Error      string    `json:"error"`
+	BlockedBy  string    `json:"blocked_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // Duration is how long the run took, or zero while it has not finished.

@@ -1,0 +1,106 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/plumbhq/plumb"
+)
+
+// active is a run that holds a worker slot and its project's key; done
+// records how it ended and gives both back.
+type active struct {
+	r       *Runner
+	run     *plumb.Run
+	t       Target
+	log     *runLog
+	release []func()
+}
+
+// begin stores a new queued run, then waits for a worker slot and for its
+// project workspace to be free (in this process and across processes).
+func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progress io.Writer) (*plumb.Run, *active, error) {
+	run := &plumb.Run{
+		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
+		Kind: kind, Status: plumb.RunQueued, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base,
+		Engine: t.Project.Engine, Resources: []plumb.ResourceChange{}, CreatedAt: r.now().UTC(),
+	}
+	if err := r.store.CreateRun(ctx, run); err != nil {
+		return run, nil, err
+	}
+	a := &active{r: r, run: run, t: t, log: newRunLog(r.redactor, progress)}
+	fail := func(err error) (*plumb.Run, *active, error) {
+		return run, nil, a.done(ctx, err)
+	}
+	slot, err := r.acquireSlot(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	a.release = append(a.release, slot)
+	key, err := r.keys.lock(ctx, t.lockKey().String())
+	if err != nil {
+		return fail(err)
+	}
+	a.release = append(a.release, key)
+	flock, err := fileLock(ctx, filepath.Join(r.projectDataDir(t.Repo, t.Project.Dir, workspaceOf(t.Project)), ".run.lock"))
+	if err != nil {
+		return fail(err)
+	}
+	a.release = append(a.release, flock)
+	run.Status, run.StartedAt = plumb.RunRunning, r.now().UTC()
+	if err := r.store.UpdateRun(ctx, run); err != nil {
+		return fail(err)
+	}
+	return run, a, nil
+}
+
+// done finishes the run: a failure (including cancellation) is recorded
+// as such, the log is stored, the audit trail written and the slot and key
+// released. It returns err, redacted, for the caller.
+func (a *active) done(ctx context.Context, err error) error {
+	r, run := a.r, a.run
+	for i := len(a.release) - 1; i >= 0; i-- {
+		a.release[i]()
+	}
+	a.release = nil
+	// Recording the outcome must survive the cancellation that caused it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err != nil {
+		run.Status = plumb.RunFailed
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			run.Error = "cancelled: " + r.redactor.String(err.Error())
+		} else {
+			run.Error = r.redactor.String(err.Error())
+		}
+		a.log.note("run failed: " + run.Error)
+	}
+	if !run.Status.Done() {
+		run.Status = plumb.RunFailed
+	}
+	run.FinishedAt = r.now().UTC()
+	if run.StartedAt.IsZero() {
+		run.StartedAt = run.FinishedAt
+	}
+	run.PlanText = r.redactor.String(run.PlanText)
+	var errs []error
+	errs = append(errs, r.store.UpdateRun(ctx, run), a.log.flush(ctx, r.store, run.ID))
+	errs = append(errs, r.store.RecordAudit(ctx, plumb.AuditEntry{
+		ID: r.newID(), At: run.FinishedAt, Actor: run.Trigger, Action: string(run.Kind), Repo: run.Repo,
+		Project: run.Project, Commit: run.Commit, RunID: run.ID, Result: string(run.Status),
+	}))
+	if storeErr := errors.Join(errs...); storeErr != nil {
+		r.logger.Error("record run", "run", run.ID, "project", run.Project, "err", storeErr)
+		if err == nil {
+			return storeErr
+		}
+	}
+	if err != nil {
+		// Message is the redacted text; Err keeps the chain for errors.Is.
+		return &plumb.Error{Code: plumb.ErrorCode(err), Message: run.Error, Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package runner
+
+import (
+	"context"
+
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+
+	"github.com/plumbhq/plumb"
+)
+
+// Plan runs a real plan of one project at one commit and keeps its
+// artifact. The returned run is always non-nil and stored; err says why it
+// failed (run.Error holds the same, redacted). progress, if non-nil, gets
+// the engine's output live.
+func (r *Runner) Plan(ctx context.Context, t Target, progress io.Writer) (*plumb.Run, error) {
+	run, finish, err := r.begin(ctx, t, plumb.RunPlan, progress)
+	if err != nil {
+		return run, err
+	}
+	err = r.plan(ctx, t, run, finish.log)
+	return run, finish.done(ctx, err)
+}
+
+func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog) error {
+	dir := r.runDir(run.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	w, err := r.prepare(ctx, t, dir, log)
+	if w != nil && w.varFile != "" {
+		defer os.Remove(w.varFile)
+	}
+	if err != nil {
+		return err
+	}
+	run.Engine, run.EngineVersion = w.bin.Engine, w.bin.VersionString()
+	planPath := filepath.Join(dir, planFile)
+	stateDigest := ""
+	if !w.cfg.hasBackend {
+		stateDigest = fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project)))
+	}
+	changed, err := r.runPlan(ctx, w, planPath, log)
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(planPath, 0o600); err != nil {
+		return err
+	}
+	if err := r.readPlan(ctx, w, run, dir, planPath); err != nil {
+		return err
+	}
+	run.Status = plumb.RunNoChanges
+	if changed && !run.Summary.Empty() {
+		run.Status = plumb.RunChanges
+	} else if err := os.Remove(planPath); err != nil {
+		return err // nothing to apply: the saved plan need not outlive the run
+	}
+	return writeMeta(dir, planMeta{RunID: run.ID, Commit: t.Commit, Base: t.Base, PlanSHA256: run.PlanSHA256,
+		StateSHA256: stateDigest, HasChanges: run.Status == plumb.RunChanges})
+}
+
+// runPlan runs `plan -out`, initialising again once if the engine says the
+// working directory needs it (a provider or module the fingerprint missed).
+func (r *Runner) runPlan(ctx context.Context, w *workdir, planPath string, log *runLog) (bool, error) {
+	opts := []tfexec.PlanOption{tfexec.Out(planPath)}
+	if w.varFile != "" {
+		opts = append(opts, tfexec.VarFile(w.varFile))
+	}
+	changed, err := w.tf.Plan(ctx, opts...)
+	if err != nil && ctx.Err() == nil && needsInit(err) {
+		log.note("the engine asks for init; running it again")
+		if err := r.reinit(ctx, w, log); err != nil {
+			return false, fmt.Errorf("init: %w", err)
+		}
+		changed, err = w.tf.Plan(ctx, opts...)
+	}
+	if err != nil {
+		return false, fmt.Errorf("plan: %w", err)
+	}
+	return changed, nil
+}
+
+func needsInit(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "init\" ") || strings.Contains(s, "Inconsistent dependency lock file") ||
+		strings.Contains(s, "Module not installed") || strings.Contains(s, "Backend initialization required") ||
+		strings.Contains(s, "Required plugins are not installed")
+}
+
+// readPlan reads the saved plan back as JSON and text, redacts both and
+// fills the run's summary.
+func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, planPath string) error {
+	// show prints the whole plan with real values to stdout: keep it out of
+	// the run log.
+	w.tf.SetStdout(io.Discard)
+	defer w.tf.SetStdout(w.log)
+	p, err := w.tf.ShowPlanFile(ctx, planPath)
+	if err != nil {
+		return fmt.Errorf("show plan: %w", err)
+	}
+	text, err := w.tf.ShowPlanFileRaw(ctx, planPath)
+	if err != nil {
+		return fmt.Errorf("show plan: %w", err)
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("show plan: %w", err)
+	}
+	redacted, secrets, err := redactPlanJSON(raw)
+	if err != nil {
+		return err
+	}
+	r.redactor.Add(secrets...)
+	if err := os.WriteFile(filepath.Join(dir, planJSON), r.redactor.Bytes(redacted), 0o600); err != nil {
+		return err
+	}
+	run.PlanText = r.redactor.String(trimPlanText(text))
+	if err := os.WriteFile(filepath.Join(dir, planText), []byte(run.PlanText), 0o600); err != nil {
+		return err
+	}
+	run.Summary, run.Resources = summarize(p)
+	run.ChangesOutside = len(p.ResourceDrift)
+	run.PlanSHA256 = fileDigest(planPath)
+	if run.PlanSHA256 == "" {
+		return errors.New("plan file vanished before it could be hashed")
+	}
+	return nil
+}
+
+// PlanJSONPath is the redacted plan JSON of a plan run, for policy checks
+// and drift classification.
+func (r *Runner) PlanJSONPath(runID string) string { return filepath.Join(r.runDir(runID), planJSON) }

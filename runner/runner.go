@@ -1,0 +1,149 @@
+package runner
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/plumbhq/plumb"
+)
+
+// Runner executes runs. Configure the exported fields, then call New's
+// result concurrently from any number of callers: one bounded pool of
+// Workers is shared by all of them.
+type Runner struct {
+	dataDir  string
+	store    plumb.Store
+	engines  []EngineBinary
+	env      map[string]string
+	redactor *plumb.Redactor
+	logger   *slog.Logger
+	now      func() time.Time
+	grace    time.Duration
+	defaults map[plumb.Engine]string
+
+	pool  chan struct{}
+	keys  *keyedMutex
+	trees *worktrees
+}
+
+// Config holds what a Runner needs; cmd/plumb fills it.
+type Config struct {
+	DataDir string
+	Store   plumb.Store
+	Engines []EngineBinary // from FindEngines
+	// Env is the environment engines run with (os.Environ() plus plumb's
+	// additions). TF_VAR_* entries reach the engine as a 0600 var file.
+	Env      []string
+	Redactor *plumb.Redactor
+	Logger   *slog.Logger
+	// Workers bounds concurrent runs across all callers (default: CPUs).
+	Workers int
+	// Grace is how long a cancelled engine gets after its interrupt before
+	// it is killed (default 30s).
+	Grace time.Duration
+	// DefaultVersions is the version constraint per engine used when a
+	// project names none and its HCL has no required_version.
+	DefaultVersions map[plumb.Engine]string
+	Now             func() time.Time
+}
+
+// New returns a Runner for cfg.
+func New(cfg Config) (*Runner, error) {
+	if cfg.DataDir == "" {
+		return nil, plumb.Errorf(plumb.EINVALID, "runner: no data dir")
+	}
+	if cfg.Store == nil {
+		return nil, plumb.Errorf(plumb.EINVALID, "runner: no store")
+	}
+	abs, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("runner: data dir: %w", err)
+	}
+	r := &Runner{
+		dataDir:  abs,
+		store:    cfg.Store,
+		engines:  cfg.Engines,
+		env:      envMap(cfg.Env),
+		redactor: cfg.Redactor,
+		logger:   cfg.Logger,
+		now:      cfg.Now,
+		grace:    cfg.Grace,
+		defaults: cfg.DefaultVersions,
+		keys:     newKeyedMutex(),
+		trees:    newWorktrees(filepath.Join(abs, "worktrees")),
+	}
+	if r.redactor == nil {
+		r.redactor = plumb.NewRedactor()
+	}
+	if r.logger == nil {
+		r.logger = slog.New(slog.DiscardHandler)
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.grace <= 0 {
+		r.grace = 30 * time.Second
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	r.pool = make(chan struct{}, workers)
+	return r, nil
+}
+
+func envMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// newID returns a time-ordered unique run ID.
+func (r *Runner) newID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%s", r.now().UTC().Format("20060102T150405.000"), hex.EncodeToString(b[:]))
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// pathKey turns parts (repo, dir, …) into one directory name that is
+// readable and collision-free.
+func pathKey(parts ...string) string {
+	joined := strings.Join(parts, "\x00")
+	sum := sha256.Sum256([]byte(joined))
+	name := unsafeChars.ReplaceAllString(strings.Join(parts, "_"), "-")
+	name = strings.Trim(name, "-.")
+	if len(name) > 60 {
+		name = name[len(name)-60:]
+	}
+	return name + "-" + hex.EncodeToString(sum[:4])
+}
+
+// stateDir is where plumb keeps the state of a project without a backend:
+// one per repo and project directory; workspaces live beneath it.
+func (r *Runner) stateDir(repo, dir string) string {
+	return filepath.Join(r.dataDir, "state", pathKey(repo, dir))
+}
+
+// projectDataDir holds a project workspace's TF_DATA_DIR, its last init
+// fingerprint and its dependency lock file, reused across commits.
+func (r *Runner) projectDataDir(repo, dir, workspace string) string {
+	return filepath.Join(r.dataDir, "projects", pathKey(repo, dir, workspace))
+}
+
+func (r *Runner) runDir(id string) string { return filepath.Join(r.dataDir, "runs", id) }
+
+func (r *Runner) pluginCacheDir() string { return filepath.Join(r.dataDir, "plugin-cache") }

@@ -1,0 +1,202 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+
+	"github.com/plumbhq/plumb"
+)
+
+// Target is one project at one commit: what a run acts on.
+type Target struct {
+	Repo    string // "owner/name", or the local repo path for the CLI
+	Commit  string // full sha of the tree
+	Base    string // the commit the change was planned against, if any
+	Tree    fs.FS  // the commit's tree
+	Project plumb.Project
+	// Trigger says who asked ("cli", "PR #12", "main", "drift"); it is the
+	// lock owner for applies and the actor in the audit trail.
+	Trigger string
+}
+
+func (t Target) lockKey() plumb.LockKey {
+	return plumb.LockKey{Repo: t.Repo, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project)}
+}
+
+func workspaceOf(p plumb.Project) string {
+	if p.Workspace == "" {
+		return plumb.DefaultWorkspace
+	}
+	return p.Workspace
+}
+
+// workdir is a project prepared for the engine: a worktree directory, the
+// chosen binary, and terraform-exec wired to plumb's data dir.
+type workdir struct {
+	dir     string // the project directory inside the worktree
+	dataDir string // per project+workspace: TF_DATA_DIR, init fingerprint
+	bin     EngineBinary
+	cfg     rootConfig
+	tf      *tfexec.Terraform
+	varFile string    // "" or a 0600 var file to delete after the run
+	log     io.Writer // the run log the engine writes to
+}
+
+// backendOverride is the file plumb writes into its own worktree (never the
+// user's tree) so a project with no backend keeps its state in plumb's data
+// dir and a plan and an apply in different worktrees see the same state.
+const backendOverride = "zz_plumb_backend_override.tf"
+
+// prepare materialises the commit, picks the engine, wires the backend and
+// runs init when its inputs changed. Engine output goes to log.
+func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Writer) (*workdir, error) {
+	root, err := r.trees.get(ctx, t.Commit, t.Tree)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, filepath.FromSlash(t.Project.Dir))
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, plumb.Errorf(plumb.ENOTFOUND, "project %s: directory %s does not exist at commit %.12s", t.Project.Name, t.Project.Dir, t.Commit)
+	}
+	engine := t.Project.Engine
+	if engine == "" {
+		engine = plumb.EngineTofu
+	}
+	w := &workdir{dir: dir, dataDir: r.projectDataDir(t.Repo, t.Project.Dir, workspaceOf(t.Project))}
+	modDirs := make([]string, 0, len(t.Project.Modules))
+	for _, m := range t.Project.Modules {
+		modDirs = append(modDirs, filepath.Join(root, filepath.FromSlash(m)))
+	}
+	w.cfg = readRootConfig(dir, modDirs, engine == plumb.EngineTofu)
+
+	constraint := t.Project.Version
+	if constraint == "" {
+		constraint = w.cfg.requiredVersion
+	}
+	if constraint == "" {
+		constraint = r.defaults[engine]
+	}
+	if w.bin, err = SelectEngine(r.engines, engine, constraint); err != nil {
+		return nil, fmt.Errorf("project %s: %w", t.Project.Name, err)
+	}
+	if !w.cfg.hasBackend {
+		if err := writeBackendOverride(dir, r.stateDir(t.Repo, t.Project.Dir)); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(w.dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	env, vars := splitVarEnv(r.env)
+	if w.varFile, err = writeVarFile(filepath.Join(runDir, "env.auto.tfvars"), vars, w.cfg.varTypes); err != nil {
+		return nil, err
+	}
+	env = tfexec.CleanEnv(env)
+	env["TF_DATA_DIR"] = filepath.Join(w.dataDir, "tfdata")
+	env["TF_PLUGIN_CACHE_DIR"] = r.pluginCacheDir()
+	if w.tf, err = tfexec.NewTerraform(dir, w.bin.Path); err != nil {
+		return nil, fmt.Errorf("project %s: %w", t.Project.Name, err)
+	}
+	if err := w.tf.SetEnv(env); err != nil {
+		return nil, fmt.Errorf("project %s: engine environment: %w", t.Project.Name, err)
+	}
+	// terraform-exec asks the binary its version once and caches it; asked
+	// here, the answer stays out of the run log.
+	if _, _, err := w.tf.Version(ctx, false); err != nil {
+		return nil, fmt.Errorf("project %s: %s version: %w", t.Project.Name, engine, err)
+	}
+	w.log = log
+	w.tf.SetStdout(log)
+	w.tf.SetStderr(log)
+	w.tf.SetWaitDelay(r.grace)
+	if err := r.init(ctx, w, log); err != nil {
+		return nil, fmt.Errorf("project %s: %s init: %w", t.Project.Name, engine, err)
+	}
+	if ws := workspaceOf(t.Project); ws != plumb.DefaultWorkspace {
+		if err := w.tf.WorkspaceSelect(ctx, ws); err != nil {
+			if err := w.tf.WorkspaceNew(ctx, ws); err != nil {
+				return nil, fmt.Errorf("project %s: workspace %s: %w", t.Project.Name, ws, err)
+			}
+		}
+	}
+	return w, nil
+}
+
+func writeBackendOverride(dir, stateDir string) error {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return err
+	}
+	body := fmt.Sprintf("# Written by plumb into its own worktree: this project has no backend, so\n# plumb keeps its state. Never committed.\nterraform {\n  backend \"local\" {\n    path          = %s\n    workspace_dir = %s\n  }\n}\n",
+		hclString(filepath.Join(stateDir, "terraform.tfstate")), hclString(filepath.Join(stateDir, "workspaces")))
+	return writeFileAtomic(filepath.Join(dir, backendOverride), []byte(body), 0o644)
+}
+
+// writeFileAtomic replaces path whole, so concurrent runs of the same
+// directory never see half a file.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// init runs `init` unless the same binary already initialised this project
+// workspace with the same provider, module and backend inputs; then it only
+// restores the dependency lock file the last init wrote.
+func (r *Runner) init(ctx context.Context, w *workdir, log io.Writer) error {
+	fingerprint := strings.Join([]string{w.bin.Path, w.bin.VersionString(), w.cfg.initInputs,
+		r.env["TF_CLI_CONFIG_FILE"], fileDigest(r.env["TF_CLI_CONFIG_FILE"]), fileDigest(filepath.Join(w.dir, backendOverride))}, "\n")
+	fpPath := filepath.Join(w.dataDir, "init.fingerprint")
+	savedLock := filepath.Join(w.dataDir, "lock.hcl")
+	repoLock := filepath.Join(w.dir, ".terraform.lock.hcl")
+	if old, err := os.ReadFile(fpPath); err == nil && string(old) == fingerprint {
+		if _, err := os.Stat(repoLock); errors.Is(err, fs.ErrNotExist) {
+			if err := copyFile(savedLock, repoLock); err == nil {
+				fmt.Fprintf(log, "plumb: init skipped: providers, modules and backend unchanged\n")
+				return nil
+			}
+		} else if err == nil {
+			fmt.Fprintf(log, "plumb: init skipped: providers, modules and backend unchanged\n")
+			return nil
+		}
+	}
+	// A shared plugin cache races when two inits write it at once (tofu
+	// reports "this is a bug"), so inits take turns on it.
+	unlock, err := fileLock(ctx, filepath.Join(r.pluginCacheDir(), ".plumb-init.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := w.tf.Init(ctx, tfexec.Upgrade(false)); err != nil {
+		return err
+	}
+	_ = copyFile(repoLock, savedLock)
+	return os.WriteFile(fpPath, []byte(fingerprint), 0o600)
+}
+
+// reinit forgets the init fingerprint, for when the engine says init is needed.
+func (r *Runner) reinit(ctx context.Context, w *workdir, log io.Writer) error {
+	_ = os.Remove(filepath.Join(w.dataDir, "init.fingerprint"))
+	return r.init(ctx, w, log)
+}
