@@ -44,6 +44,7 @@ type Main struct {
 	LogFormat string
 	LogLevel  string
 	BinDirs   []string
+	SecretEnv []string
 
 	Logger   *slog.Logger
 	Redactor *plumb.Redactor
@@ -94,10 +95,12 @@ func (m *Main) rootCmd() *cobra.Command {
 	pf.StringVar(&m.LogFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&m.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringSliceVar(&m.BinDirs, "bin-dir", nil, "extra directories to search for tofu and terraform (before PATH)")
+	pf.StringSliceVar(&m.SecretEnv, "secret-env", nil, "names of environment variables whose values are secrets, redacted from all output (well-known credential variables always are)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if err := m.applyEnv(cmd); err != nil {
 			return err
 		}
+		m.learnSecrets()
 		return m.setupLogger()
 	}
 	root.AddCommand(m.versionCmd())
@@ -126,6 +129,24 @@ func (m *Main) applyEnv(cmd *cobra.Command) error {
 	return errors.Join(errs...)
 }
 
+// knownSecretEnv are credential variables that are secret wherever they
+// appear; --secret-env adds the team's own (TF_VAR_db_password, …).
+var knownSecretEnv = []string{
+	"GITHUB_TOKEN", "GH_TOKEN", "PLUMB_GITHUB_TOKEN", "PLUMB_WEBHOOK_SECRET",
+	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ARM_CLIENT_SECRET", "ARM_ACCESS_KEY",
+	"GOOGLE_CREDENTIALS", "TF_TOKEN_app_terraform_io", "VAULT_TOKEN",
+}
+
+// learnSecrets teaches the redactor the values of secret variables before
+// anything is printed, logged or stored.
+func (m *Main) learnSecrets() {
+	for _, name := range append(append([]string{}, knownSecretEnv...), m.SecretEnv...) {
+		if v := m.Getenv(name); v != "" {
+			m.Redactor.Add(v)
+		}
+	}
+}
+
 func (m *Main) setupLogger() error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(m.LogLevel)); err != nil {
@@ -141,6 +162,6 @@ func (m *Main) setupLogger() error {
 	default:
 		return plumb.Errorf(plumb.EINVALID, "--log-format %q: want text or json", m.LogFormat)
 	}
-	m.Logger = slog.New(h)
+	m.Logger = slog.New(redactingHandler{next: h, red: m.Redactor})
 	return nil
 }

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/runner"
+)
+
+// progress prints one line when a project starts and one when it ends,
+// and every few seconds the projects still running with their elapsed
+// time, so long work never looks hung. It writes to stderr, keeping
+// stdout for results.
+type progress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	running map[string]time.Time
+	now     func() time.Time
+}
+
+func newProgress(w io.Writer) *progress {
+	return &progress{w: w, running: map[string]time.Time{}, now: time.Now}
+}
+
+func (p *progress) Started(t runner.Target, kind plumb.RunKind, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running[t.Project.Name] = at
+	fmt.Fprintf(p.w, "  %-8s %s\n", verbing(kind), t.Project.String())
+}
+
+func (p *progress) Finished(t runner.Target, run *plumb.Run, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	started, ok := p.running[t.Project.Name]
+	delete(p.running, t.Project.Name)
+	elapsed := ""
+	if ok {
+		elapsed = fmt.Sprintf(" (%s)", p.now().Sub(started).Round(100*time.Millisecond))
+	}
+	fmt.Fprintf(p.w, "  %-8s %s: %s%s\n", "done", t.Project.String(), outcome(run), elapsed)
+}
+
+// tick reports what is still running every interval until ctx ends.
+func (p *progress) tick(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.mu.Lock()
+			if len(p.running) > 0 {
+				names := make([]string, 0, len(p.running))
+				for name, at := range p.running {
+					names = append(names, fmt.Sprintf("%s %s", name, p.now().Sub(at).Round(time.Second)))
+				}
+				sort.Strings(names)
+				fmt.Fprintf(p.w, "  %-8s %s\n", "running", strings.Join(names, ", "))
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+func verbing(k plumb.RunKind) string {
+	switch k {
+	case plumb.RunApply:
+		return "applying"
+	case plumb.RunDrift:
+		return "checking"
+	}
+	return "planning"
+}
+
+// outcome is a run's result in a few words: "+1 ~0 -0", "no changes", …
+func outcome(run *plumb.Run) string {
+	if run == nil {
+		return "not run"
+	}
+	switch run.Status {
+	case plumb.RunChanges, plumb.RunApplied:
+		s := run.Summary
+		word := "changes"
+		if run.Status == plumb.RunApplied {
+			word = "applied"
+		}
+		return fmt.Sprintf("%s +%d ~%d -%d", word, s.Add, s.Change, s.Destroy)
+	case plumb.RunNoChanges:
+		return "no changes"
+	case plumb.RunBlocked:
+		return "blocked: locked by " + run.BlockedBy
+	case plumb.RunSkipped:
+		return "skipped: " + run.Error
+	case plumb.RunFailed:
+		return "failed: " + firstLine(run.Error)
+	}
+	return string(run.Status)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}

@@ -1,0 +1,106 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/plumbhq/plumb"
+)
+
+// Progress hears about runs of a batch as they start and end, so a CLI
+// can show which project is running and for how long. Calls come from
+// several goroutines; implementations serialise their own output.
+type Progress interface {
+	Started(t Target, kind plumb.RunKind, at time.Time)
+	Finished(t Target, run *plumb.Run, err error)
+}
+
+// PlanAll plans every target, as many at once as the pool allows, and
+// returns the runs in the targets' order. A failed plan is a run with
+// status failed, never a reason to stop the others.
+func (r *Runner) PlanAll(ctx context.Context, targets []Target, p Progress, log io.Writer) []*plumb.Run {
+	runs := make([]*plumb.Run, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() {
+			if p != nil {
+				p.Started(t, plumb.RunPlan, r.now())
+			}
+			run, err := r.Plan(ctx, t, log)
+			runs[i] = run
+			if p != nil {
+				p.Finished(t, run, err)
+			}
+		})
+	}
+	wg.Wait()
+	return runs
+}
+
+// ApplyAll applies targets one after another in the order given (apply
+// order: depends_on, then environment promotion). plans[i], if non-nil, is
+// the saved plan for targets[i]. A project whose depends_on failed, was
+// blocked or skipped is skipped too, and so is everything after a
+// cancellation.
+func (r *Runner) ApplyAll(ctx context.Context, targets []Target, plans []*plumb.Run, p Progress, log io.Writer) []*plumb.Run {
+	runs := make([]*plumb.Run, len(targets))
+	bad := map[string]string{} // project name -> why its dependents are skipped
+	for i, t := range targets {
+		var plan *plumb.Run
+		if i < len(plans) {
+			plan = plans[i]
+		}
+		if why := r.skipReason(ctx, t, bad); why != "" {
+			runs[i] = r.skipped(ctx, t, why)
+			bad[t.Project.Name] = "skipped"
+			if p != nil {
+				p.Finished(t, runs[i], nil)
+			}
+			continue
+		}
+		if p != nil {
+			p.Started(t, plumb.RunApply, r.now())
+		}
+		run, err := r.Apply(ctx, t, plan, log)
+		runs[i] = run
+		if run.Status == plumb.RunFailed || run.Status == plumb.RunBlocked {
+			bad[t.Project.Name] = string(run.Status)
+		}
+		if p != nil {
+			p.Finished(t, run, err)
+		}
+	}
+	return runs
+}
+
+func (r *Runner) skipReason(ctx context.Context, t Target, bad map[string]string) string {
+	if ctx.Err() != nil {
+		return "cancelled before it started"
+	}
+	for _, dep := range t.Project.DependsOn {
+		if status, ok := bad[dep]; ok {
+			return fmt.Sprintf("depends on %s, which %s", dep, map[string]string{
+				"failed": "failed", "blocked": "is locked by another owner", "skipped": "was skipped"}[status])
+		}
+	}
+	return ""
+}
+
+// skipped records a run that did not start, so the audit trail and the
+// JSON output show it.
+func (r *Runner) skipped(ctx context.Context, t Target, why string) *plumb.Run {
+	now := r.now().UTC()
+	run := &plumb.Run{
+		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
+		Kind: plumb.RunApply, Status: plumb.RunSkipped, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base,
+		Engine: t.Project.Engine, Resources: []plumb.ResourceChange{}, Error: why, CreatedAt: now, StartedAt: now, FinishedAt: now,
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := r.store.CreateRun(ctx, run); err != nil {
+		r.logger.Error("record skipped run", "project", t.Project.Name, "err", err)
+	}
+	return run
+}
