@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Installs everything plumb's tests and demo run against, offline, into
+# $PLUMB_TOOLS_DIR (default <repo>/.tools):
+#   bin/tofu, bin/terraform          OpenTofu 1.10.6 and Terraform 1.5.7, built from their Go modules
+#   cache/<tool>/<version>/...       versioned builds; a second run only checks them
+#   mirror/<host>/hashicorp/...      filesystem provider mirror for both registry hosts
+#   terraformrc                      CLI config that uses only that mirror (never the network)
+#   env.sh                           `. .tools/env.sh` to use all of it by hand
+# The only network it needs is the Go module proxy, and only on the first run.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+TOOLS=${PLUMB_TOOLS_DIR:-$REPO/.tools}
+mkdir -p "$TOOLS"
+TOOLS=$(cd "$TOOLS" && pwd)
+
+TOFU_VERSION=1.10.6
+TERRAFORM_VERSION=1.5.7
+TIME_VERSION=0.14.2
+# The stand-in binary is published under each of these addresses (type/version).
+STANDIN_AS="null/3.2.4 random/3.7.2 local/2.5.3"
+PLATFORM=$(go env GOOS)_$(go env GOARCH)
+
+say() { printf 'tools: %s\n' "$*"; }
+die() { printf 'tools: FAILED: %s\n' "$*" >&2; exit 1; }
+
+# Concurrent `make tools` (make test and make demo in two shells) must not
+# build into the same files at once.
+exec 9>"$TOOLS/.lock"
+flock 9
+
+# timed NAME CMD...: runs CMD, prints how long it took, or names what failed.
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  say "building $name ..."
+  "$@" || die "$name: build failed (see the go output above); the Go module proxy must be reachable for a first build"
+  say "built $name in $((SECONDS - start))s"
+}
+
+# reports VERSION_OUTPUT_PREFIX BINARY: true when BINARY's `version` output starts with the prefix.
+reports() {
+  local out
+  [ -x "$2" ] && out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$2" version 2>/dev/null) && [ "${out%%$'\n'*}" = "$1" ]
+}
+
+build_tofu() {
+  local dir
+  dir=$(go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || return 1
+  # Built inside the module so its replace directives apply; the ldflag drops "-dev".
+  (cd "$dir" && GOFLAGS=-mod=mod go build -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o "$1/tofu" ./cmd/tofu)
+}
+
+install_tofu() {
+  local out=$TOOLS/cache/tofu/$TOFU_VERSION
+  if reports "OpenTofu v$TOFU_VERSION" "$out/tofu"; then
+    say "tofu $TOFU_VERSION cached"
+  else
+    mkdir -p "$out"
+    timed "tofu $TOFU_VERSION" build_tofu "$out"
+    reports "OpenTofu v$TOFU_VERSION" "$out/tofu" || die "tofu: built binary does not report OpenTofu v$TOFU_VERSION: $("$out/tofu" version | head -n1)"
+  fi
+  ln -sfn "$out/tofu" "$TOOLS/bin/tofu"
+}
+
+install_terraform() {
+  local out=$TOOLS/cache/terraform/$TERRAFORM_VERSION
+  if reports "Terraform v$TERRAFORM_VERSION" "$out/terraform"; then
+    say "terraform $TERRAFORM_VERSION cached"
+  else
+    mkdir -p "$out"
+    timed "terraform $TERRAFORM_VERSION" env GOBIN="$out" go install "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
+    reports "Terraform v$TERRAFORM_VERSION" "$out/terraform" || die "terraform: built binary does not report Terraform v$TERRAFORM_VERSION"
+  fi
+  ln -sfn "$out/terraform" "$TOOLS/bin/terraform"
+}
+
+install_time() {
+  local out=$TOOLS/cache/time/$TIME_VERSION
+  if [ -x "$out/terraform-provider-time" ]; then
+    say "hashicorp/time $TIME_VERSION cached"
+  else
+    mkdir -p "$out"
+    timed "hashicorp/time $TIME_VERSION" env GOBIN="$out" go install "github.com/hashicorp/terraform-provider-time@v$TIME_VERSION"
+  fi
+  mirror "$out/terraform-provider-time" time "$TIME_VERSION"
+}
+
+# The stand-in's cache key hashes its sources and go.sum, so any edit rebuilds it.
+install_standin() {
+  local key out
+  key=$(cd "$REPO" && { find internal/standin -type f -name '*.go' | LC_ALL=C sort | xargs sha256sum; sha256sum go.mod go.sum; } | sha256sum | cut -c1-16)
+  out=$TOOLS/cache/standin/$key
+  if [ -x "$out/terraform-provider-standin" ]; then
+    say "stand-in provider cached ($key)"
+  else
+    mkdir -p "$out"
+    timed "stand-in provider ($key)" bash -c "cd '$REPO' && go build -o '$out/terraform-provider-standin' ./internal/standin/cmd/terraform-provider-standin"
+  fi
+  local as
+  for as in $STANDIN_AS; do mirror "$out/terraform-provider-standin" "${as%/*}" "${as#*/}"; done
+}
+
+# mirror BINARY TYPE VERSION: places BINARY under both registry hosts, as a
+# hard link when possible (no copy of 30 MB per address).
+mirror() {
+  local host dir dst
+  for host in registry.opentofu.org registry.terraform.io; do
+    dir=$TOOLS/mirror/$host/hashicorp/$2/$3/$PLATFORM
+    dst=$dir/terraform-provider-$2_v$3
+    mkdir -p "$dir"
+    [ "$dst" -ef "$1" ] && continue
+    rm -f "$dst"
+    ln "$1" "$dst" 2>/dev/null || cp "$1" "$dst"
+  done
+}
+
+write_config() {
+  # No plugin_cache_dir: two inits sharing one cache crash tofu; the runner shares providers itself.
+  cat >"$TOOLS/terraformrc.tmp" <<EOF
+# Written by scripts/tools.sh: providers come only from the local mirror.
+provider_installation {
+  filesystem_mirror {
+    path    = "$TOOLS/mirror"
+    include = ["*/*/*"]
+  }
+}
+EOF
+  mv "$TOOLS/terraformrc.tmp" "$TOOLS/terraformrc"
+  cat >"$TOOLS/env.sh.tmp" <<EOF
+# Written by scripts/tools.sh. Source it: . $TOOLS/env.sh
+export PLUMB_TOOLS_DIR="$TOOLS"
+export PATH="$TOOLS/bin:\$PATH"
+export TF_CLI_CONFIG_FILE="$TOOLS/terraformrc"
+export TF_IN_AUTOMATION=1
+export TF_INPUT=0
+export CHECKPOINT_DISABLE=1
+EOF
+  mv "$TOOLS/env.sh.tmp" "$TOOLS/env.sh"
+}
+
+command -v go >/dev/null || die "go is not on PATH; install Go 1.26"
+start=$SECONDS
+mkdir -p "$TOOLS/bin" "$TOOLS/mirror"
+install_tofu
+install_terraform
+install_time
+install_standin
+write_config
+say "ready in $((SECONDS - start))s: . $TOOLS/env.sh"
