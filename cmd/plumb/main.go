@@ -104,6 +104,9 @@ func (m *Main) rootCmd() *cobra.Command {
 		return m.setupLogger()
 	}
 	root.AddCommand(m.versionCmd())
+	root.AddCommand(m.validateCmd())
+	root.AddCommand(m.projectsCmd())
+	root.AddCommand(m.affectedCmd())
 	return root
 }
 

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/planner"
+	"github.com/plumbhq/plumb/vcs"
+)
+
+type affectedJSON struct {
+	FormatVersion string            `json:"format_version"`
+	Base          string            `json:"base"`
+	Head          string            `json:"head"`
+	Projects      []affectedProject `json:"projects"`
+	Removed       []removedProject  `json:"removed"`
+}
+
+type affectedProject struct {
+	Name      string   `json:"name"`
+	Dir       string   `json:"dir"`
+	Workspace string   `json:"workspace"`
+	Reasons   []string `json:"reasons"`
+}
+
+type removedProject struct {
+	Name      string `json:"name"`
+	Dir       string `json:"dir"`
+	Workspace string `json:"workspace"`
+}
+
+// Affected computes the projects a change between two revisions affects.
+// It is what plumb affected prints and what plumb plan --base/--head plans.
+func Affected(ctx context.Context, repo *vcs.Repo, base, head string) (plumb.Change, *planner.Index, error) {
+	l := planner.NewLoader()
+	// A broken plumb.yaml at base must not block a fix at head: the base
+	// index is used as far as it goes.
+	baseIdx, baseSHA, err := loadIndex(l, repo, base)
+	if baseIdx == nil {
+		return plumb.Change{}, nil, err
+	}
+	headIdx, headSHA, err := loadIndex(l, repo, head)
+	if err != nil {
+		return plumb.Change{}, headIdx, err
+	}
+	changes, err := repo.Changed(ctx, baseSHA, headSHA)
+	if err != nil {
+		return plumb.Change{}, headIdx, err
+	}
+	fc := make([]planner.FileChange, len(changes))
+	for i, c := range changes {
+		fc[i] = planner.FileChange(c)
+	}
+	ch, err := planner.Affected(baseIdx, headIdx, fc)
+	ch.Base, ch.Head = baseSHA, headSHA
+	return ch, headIdx, err
+}
+
+func (m *Main) affectedCmd() *cobra.Command {
+	var repoDir, base, head string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "affected --base REF --head REF",
+		Short: "List the projects a change affects, with reasons, in apply order",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			repo, err := openRepo(repoDir)
+			if err != nil {
+				return err
+			}
+			ch, idx, err := Affected(cmd.Context(), repo, base, head)
+			if err != nil {
+				return err
+			}
+			warn(m.Stderr, idx)
+			if asJSON {
+				return writeJSON(m.Stdout, toAffectedJSON(ch))
+			}
+			return m.printAffected(ch)
+		},
+	}
+	cmd.Flags().StringVar(&repoDir, "repo", "", "git repository (default: the one holding the current directory)")
+	cmd.Flags().StringVar(&base, "base", "", "base revision: branch, tag or sha (required)")
+	cmd.Flags().StringVar(&head, "head", "", "head revision: branch, tag or sha (required)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	_ = cmd.MarkFlagRequired("base")
+	_ = cmd.MarkFlagRequired("head")
+	return cmd
+}
+
+func toAffectedJSON(ch plumb.Change) affectedJSON {
+	out := affectedJSON{FormatVersion: "1", Base: ch.Base, Head: ch.Head, Projects: []affectedProject{}, Removed: []removedProject{}}
+	for _, a := range ch.Projects {
+		out.Projects = append(out.Projects, affectedProject{a.Project.Name, a.Project.Dir, a.Project.Workspace, a.Reasons})
+	}
+	for _, p := range ch.Removed {
+		out.Removed = append(out.Removed, removedProject{p.Name, p.Dir, p.Workspace})
+	}
+	return out
+}
+
+func (m *Main) printAffected(ch plumb.Change) error {
+	w := m.Stdout
+	fmt.Fprintf(w, "%d projects affected by %s..%s, in apply order:\n", len(ch.Projects), short(ch.Base), short(ch.Head))
+	for i, a := range ch.Projects {
+		fmt.Fprintf(w, "%3d. %s  %s", i+1, a.Project, a.Project.Dir)
+		fmt.Fprintln(w)
+		for _, r := range a.Reasons {
+			fmt.Fprintf(w, "       - %s\n", r)
+		}
+	}
+	if len(ch.Removed) > 0 {
+		fmt.Fprintf(w, "%d projects removed (their directory is gone at head):\n", len(ch.Removed))
+		for _, p := range ch.Removed {
+			fmt.Fprintf(w, "     - %s  %s\n", p, p.Dir)
+		}
+	}
+	return nil
+}

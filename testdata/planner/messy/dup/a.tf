@@ -1,0 +1,4 @@
+provider "null" {}
+module "m" {
+  source = "../comp-b/modules/x"
+}

@@ -1,0 +1,5 @@
+provider "null" {}
+module "root" {
+  source = "../../"
+  name   = "x"
+}

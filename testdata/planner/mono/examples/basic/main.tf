@@ -1,0 +1,4 @@
+provider "null" {}
+module "app" {
+  source = "../../modules/app"
+}

@@ -1,0 +1,5 @@
+variable "name" {}
+module "vpc" {
+  source = "../vpc"
+  count  = 1
+}

@@ -1,0 +1,4 @@
+variable "cidr" {}
+module "subnet" {
+  source = "./subnet"
+}

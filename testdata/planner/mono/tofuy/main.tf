@@ -1,0 +1,4 @@
+provider "null" {}
+module "old" {
+  source = "../modules/old"
+}
