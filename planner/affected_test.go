@@ -107,18 +107,24 @@ func TestAffected(t *testing.T) {
 			want:  map[string][]string{"network-prod": {"modified envs/prod/network/main.tf.json"}},
 		},
 		{
-			name:  "uncalled module",
-			edit:  func(t *testing.T, dir string) edit { return edit{write: map[string]string{"modules/unused/main.tf": "variable \"z\" {}\n"}} },
+			name: "uncalled module",
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"modules/unused/main.tf": "variable \"z\" {}\n"}}
+			},
 			order: nil,
 		},
 		{
-			name:  ".tf overridden by .tofu calls nothing for OpenTofu",
-			edit:  func(t *testing.T, dir string) edit { return edit{write: map[string]string{"modules/old/main.tf": "# x\n"}} },
+			name: ".tf overridden by .tofu calls nothing for OpenTofu",
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"modules/old/main.tf": "# x\n"}}
+			},
 			order: nil,
 		},
 		{
-			name:  "change outside every project",
-			edit:  func(t *testing.T, dir string) edit { return edit{write: map[string]string{"docs/README.md": "new\n", "README.md": "x\n"}} },
+			name: "change outside every project",
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"docs/README.md": "new\n", "README.md": "x\n"}}
+			},
 			order: nil,
 		},
 		{
@@ -165,14 +171,16 @@ func TestAffected(t *testing.T) {
 			want:    map[string][]string{"app-prod-off": {"added to plumb.yaml"}},
 		},
 		{
-			name: "deleted module its caller still names",
-			edit: func(t *testing.T, dir string) edit { return edit{remove: []string{"modules/app"}} },
+			name:  "deleted module its caller still names",
+			edit:  func(t *testing.T, dir string) edit { return edit{remove: []string{"modules/app"}} },
 			order: []string{"app-dev", "app-prod"},
-			want: map[string][]string{"app-dev": {"calls modules/app (deleted modules/app/main.tf)"}},
+			want:  map[string][]string{"app-dev": {"calls modules/app (deleted modules/app/main.tf)"}},
 		},
 		{
-			name:  "broken HCL is still affected",
-			edit:  func(t *testing.T, dir string) edit { return edit{write: map[string]string{"broken/main.tf": "resource {{{\n"}} },
+			name: "broken HCL is still affected",
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"broken/main.tf": "resource {{{\n"}}
+			},
 			order: []string{"broken"},
 			want:  map[string][]string{"broken": {"modified broken/main.tf"}},
 		},
