@@ -42,9 +42,9 @@ func (r *Runner) PlanAll(ctx context.Context, targets []Target, p Progress, log 
 
 // ApplyAll applies targets one after another in the order given (apply
 // order: depends_on, then environment promotion). plans[i], if non-nil, is
-// the saved plan for targets[i]. A project whose depends_on failed, was
-// blocked or skipped is skipped too, and so is everything after a
-// cancellation.
+// the saved plan for targets[i]; a failed one is not applied and counts as
+// a failure. A project whose depends_on failed, was blocked or skipped is
+// skipped too, and so is everything after a cancellation.
 func (r *Runner) ApplyAll(ctx context.Context, targets []Target, plans []*plumb.Run, p Progress, log io.Writer) []*plumb.Run {
 	runs := make([]*plumb.Run, len(targets))
 	bad := map[string]string{} // project name -> why its dependents are skipped
@@ -52,6 +52,11 @@ func (r *Runner) ApplyAll(ctx context.Context, targets []Target, plans []*plumb.
 		var plan *plumb.Run
 		if i < len(plans) {
 			plan = plans[i]
+		}
+		if plan != nil && plan.Status == plumb.RunFailed {
+			runs[i] = plan
+			bad[t.Project.Name] = "failed"
+			continue
 		}
 		if why := r.skipReason(ctx, t, bad); why != "" {
 			runs[i] = r.skipped(ctx, t, why)

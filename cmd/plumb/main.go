@@ -34,10 +34,11 @@ func main() {
 // Main is the program: its I/O and global options, so tests can run it
 // in-process.
 type Main struct {
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-	Getenv func(string) string
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Getenv  func(string) string
+	Environ func() []string
 
 	// Global flags.
 	DataDir   string
@@ -52,7 +53,7 @@ type Main struct {
 
 // NewMain returns a Main on the process's stdio and environment.
 func NewMain() *Main {
-	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Redactor: plumb.NewRedactor()}
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Environ: os.Environ, Redactor: plumb.NewRedactor()}
 }
 
 // exitError carries a verb's exit code without printing anything more.
@@ -107,6 +108,9 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.AddCommand(m.validateCmd())
 	root.AddCommand(m.projectsCmd())
 	root.AddCommand(m.affectedCmd())
+	root.AddCommand(m.locksCmd())
+	root.AddCommand(m.planCmd())
+	root.AddCommand(m.applyCmd())
 	return root
 }
 

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/runner"
+)
+
+func (m *Main) applyCmd() *cobra.Command {
+	var repoDir, ref string
+	var names []string
+	var asJSON, autoApprove bool
+	var workers int
+	cmd := &cobra.Command{
+		Use:   "apply [--ref REF] [-p NAME]... [--auto-approve]",
+		Short: "Plan and apply every (or each named) project at a commit, in apply order, under locks",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			repo, err := openRepo(repoDir)
+			if err != nil {
+				return err
+			}
+			sel, err := m.selectProjects(ctx, repo, "", "", ref, names, "cli")
+			if err != nil {
+				return err
+			}
+			r, st, closeStore, err := m.newRunner(ctx, repo.Root, workers)
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			plans, err := m.plansFor(ctx, r, st, sel)
+			if err != nil {
+				return err
+			}
+			// With --json, stdout carries only JSON: people read the plans on stderr.
+			human := m.Stdout
+			if asJSON {
+				human = m.Stderr
+			}
+			printRuns(human, plans)
+			var targets []runner.Target
+			var toApply []*plumb.Run
+			for i, p := range plans {
+				if p.Status == plumb.RunChanges || p.Status == plumb.RunFailed {
+					targets = append(targets, sel.Targets[i])
+					toApply = append(toApply, p)
+				}
+			}
+			final := plans
+			if countStatus(toApply, plumb.RunChanges) == 0 {
+				fmt.Fprintln(m.Stderr, "plumb: nothing to apply")
+			} else if ok, err := m.confirm(autoApprove, countStatus(toApply, plumb.RunChanges)); err != nil {
+				return err
+			} else if !ok {
+				fmt.Fprintln(m.Stderr, "plumb: apply cancelled; nothing was changed")
+				return exitError{1}
+			} else {
+				fmt.Fprintf(m.Stderr, "plumb: applying %s\n", sel.describe())
+				applied := withProgress(ctx, m, func(p *progress) []*plumb.Run { return r.ApplyAll(ctx, targets, toApply, p, nil) })
+				final = mergeRuns(plans, applied)
+				printRuns(human, applied)
+			}
+			if asJSON {
+				if err := writeJSON(m.Stdout, toRunsJSON(sel, final)); err != nil {
+					return err
+				}
+			}
+			return planExit(final, false)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&repoDir, "repo", "", "git repository (default: the one holding the current directory)")
+	f.StringVar(&ref, "ref", "", "revision to apply (default HEAD)")
+	f.StringArrayVarP(&names, "project", "p", nil, "apply only this project (repeatable)")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking")
+	f.IntVar(&workers, "parallelism", 0, "projects planned at once (default: CPU count); applies run one at a time")
+	return cmd
+}
+
+// plansFor reuses the latest successful plan of each project at the
+// selection's commit (Apply checks it is not stale) and plans the rest.
+func (m *Main) plansFor(ctx context.Context, r *runner.Runner, st plumb.Store, sel *selection) ([]*plumb.Run, error) {
+	plans := make([]*plumb.Run, len(sel.Targets))
+	var missing []runner.Target
+	var at []int
+	for i, t := range sel.Targets {
+		prev, err := st.Runs(ctx, plumb.RunFilter{Repo: t.Repo, Project: t.Project.Name, Kind: plumb.RunPlan, Commit: t.Commit, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(prev) == 1 && (prev[0].Status == plumb.RunChanges || prev[0].Status == plumb.RunNoChanges) && prev[0].Workspace == t.Project.Workspace {
+			plans[i] = prev[0]
+			fmt.Fprintf(m.Stderr, "plumb: %s: using plan %s\n", t.Project.Name, prev[0].ID)
+			continue
+		}
+		missing = append(missing, t)
+		at = append(at, i)
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(m.Stderr, "plumb: planning %d of %s\n", len(missing), sel.describe())
+		fresh := withProgress(ctx, m, func(p *progress) []*plumb.Run { return r.PlanAll(ctx, missing, p, nil) })
+		for j, i := range at {
+			plans[i] = fresh[j]
+		}
+	}
+	return plans, nil
+}
+
+// confirm asks on the terminal unless --auto-approve; only "yes" applies.
+func (m *Main) confirm(auto bool, n int) (bool, error) {
+	if auto {
+		return true, nil
+	}
+	fmt.Fprintf(m.Stderr, "\nApply the changes above to %d project(s)? Only 'yes' will be accepted: ", n)
+	line, err := bufio.NewReader(m.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(m.Stderr)
+		return false, plumb.Errorf(plumb.EINVALID, "no answer on stdin; use --auto-approve to apply without asking")
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+func countStatus(runs []*plumb.Run, s plumb.RunStatus) int {
+	n := 0
+	for _, r := range runs {
+		if r != nil && r.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// mergeRuns replaces each project's plan with its apply run.
+func mergeRuns(plans, applied []*plumb.Run) []*plumb.Run {
+	byProject := map[string]*plumb.Run{}
+	for _, a := range applied {
+		if a != nil {
+			byProject[a.Project+"\x00"+a.Workspace] = a
+		}
+	}
+	out := make([]*plumb.Run, len(plans))
+	for i, p := range plans {
+		out[i] = p
+		if a, ok := byProject[p.Project+"\x00"+p.Workspace]; ok {
+			out[i] = a
+		}
+	}
+	return out
+}

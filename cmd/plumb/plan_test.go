@@ -1,0 +1,99 @@
+package main
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestPlanApplyPlanRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+
+	plan := e.runsOf(2, "plan", "--detailed-exitcode")
+	want := map[string]string{"net-dev": "changes", "app-dev": "changes", "app-prod": "changes"}
+	if got := statuses(plan); !reflect.DeepEqual(got, want) {
+		t.Fatalf("first plan statuses = %v, want %v", got, want)
+	}
+	// Apply order: net-dev before app-dev (depends_on), dev before prod.
+	var order []string
+	for _, r := range plan.Runs {
+		order = append(order, r.Project)
+	}
+	if want := []string{"net-dev", "app-dev", "app-prod"}; !reflect.DeepEqual(order, want) {
+		t.Errorf("order = %v, want %v", order, want)
+	}
+	for _, r := range plan.Runs {
+		if r.Engine != "tofu" || r.EngineVersion != "1.10.6" {
+			t.Errorf("%s ran %s %s, want tofu 1.10.6", r.Project, r.Engine, r.EngineVersion)
+		}
+		if r.Summary.Add != 1 || len(r.Resources) != 1 || r.Resources[0].Actions[0] != "create" {
+			t.Errorf("%s: summary %+v resources %+v, want one create", r.Project, r.Summary, r.Resources)
+		}
+	}
+
+	applied := e.runsOf(0, "apply", "--auto-approve")
+	for _, r := range applied.Runs {
+		if r.Status != "applied" || r.Kind != "apply" {
+			t.Errorf("%s: %s %s, want an applied apply run (%s)", r.Project, r.Kind, r.Status, r.Error)
+		}
+		if r.Replanned != "" {
+			t.Errorf("%s was replanned (%s), want the saved plan applied", r.Project, r.Replanned)
+		}
+	}
+	if got, ok := e.file("app-dev.txt"); !ok || got != "name = app-dev\n" {
+		t.Errorf("app-dev.txt = %q (exists %v), want it written by the apply", got, ok)
+	}
+
+	again := e.runsOf(0, "plan", "--detailed-exitcode")
+	for _, r := range again.Runs {
+		if r.Status != "no_changes" {
+			t.Errorf("after apply %s is %s, want no_changes", r.Project, r.Status)
+		}
+	}
+}
+
+func TestPlanModuleChangeReplansExactlyItsCallers(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	base := e.repo.Head()
+	e.repo.Write("modules/label/main.tf", strings.Replace(readFixture(t, "mono/modules/label/main.tf"), `"app-${var.env}"`, `"svc-${var.env}"`, 1))
+	head := e.repo.Commit("rename the label")
+
+	out := e.runsOf(2, "plan", "--base", base, "--head", head, "--detailed-exitcode")
+	got := statuses(out)
+	if want := map[string]string{"app-dev": "changes", "app-prod": "changes"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("planned %v, want exactly the two callers of modules/label", got)
+	}
+	for _, r := range out.Runs {
+		if len(r.Reasons) == 0 || !strings.Contains(strings.Join(r.Reasons, "\n"), "modules/label") {
+			t.Errorf("%s reasons %q do not name modules/label", r.Project, r.Reasons)
+		}
+	}
+}
+
+func TestPlanCommentOut(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	path := e.data + "/comment.md"
+	e.runsOf(0, "plan", "-p", "net-dev", "--comment-out", path)
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<!-- plumb:plan -->", "net-dev", "`+1 ~0 -0`", "```diff", "null_resource.network"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("comment lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+func readFixture(t *testing.T, rel string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../testdata/fixtures/" + rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
