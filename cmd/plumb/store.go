@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/store/sqlite"
+)
+
+// dataDirName is the default data dir under a repo's top level.
+const dataDirName = ".plumb"
+
+// dataDirFor is --data-dir, else .plumb/ under repoRoot.
+func (m *Main) dataDirFor(repoRoot string) string {
+	if m.DataDir != "" {
+		return m.DataDir
+	}
+	return filepath.Join(repoRoot, dataDirName)
+}
+
+// openStore opens the store in the data dir (see dataDirFor), creating the
+// dir 0700: it holds plans and state that may carry secrets. repoRoot may
+// be empty when --data-dir is set.
+func (m *Main) openStore(ctx context.Context, repoRoot string) (plumb.Store, error) {
+	if m.DataDir == "" && repoRoot == "" {
+		return nil, plumb.Errorf(plumb.EINVALID, "no data dir: pass --data-dir DIR or run inside a git repository")
+	}
+	dir := m.dataDirFor(repoRoot)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, plumb.Errorf(plumb.EINVALID, "data dir %s: %w", dir, err)
+	}
+	if m.DataDir == "" {
+		// The default dir lives in the user's work tree: keep it out of git.
+		ignore := filepath.Join(dir, ".gitignore")
+		if _, err := os.Stat(ignore); errors.Is(err, os.ErrNotExist) {
+			if err := os.WriteFile(ignore, []byte("# plumb's data dir: runs, plans and state; never commit it.\n*\n"), 0o600); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return sqlite.Open(ctx, filepath.Join(dir, "plumb.db"))
+}
+
+// storeRepoRoot finds the repo whose data dir a store verb uses: --repo,
+// else the git repository holding the current directory. With --data-dir
+// no repository is needed.
+func (m *Main) storeRepoRoot(repoDir string) (string, error) {
+	if m.DataDir != "" && repoDir == "" {
+		return "", nil
+	}
+	repo, err := openRepo(repoDir)
+	if err != nil {
+		return "", err
+	}
+	return repo.Root, nil
+}

@@ -1,0 +1,197 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/plumbhq/plumb"
+)
+
+// fullRun sets every field, so a round trip proves each column is stored.
+func fullRun(id string, created time.Time) *plumb.Run {
+	return &plumb.Run{
+		ID: id, Repo: "acme/infra", Project: "app-dev", Dir: "envs/dev/app", Workspace: "default",
+		Kind: plumb.RunPlan, Status: plumb.RunChanges, Trigger: "PR #12", Commit: "c0ffee", Base: "bada55",
+		Engine: plumb.EngineTofu, EngineVersion: "1.10.6",
+		Summary:        plumb.PlanSummary{Add: 1, Change: 2, Destroy: 3, Replace: 4, Import: 5},
+		ChangesOutside: 6,
+		Resources:      []plumb.ResourceChange{{Address: "local_file.f", Actions: []string{"delete", "create"}}},
+		PlanText:       "Plan: 1 to add.\n  + ünïcode ✓\n",
+		PlanSHA256:     "e3b0c442",
+		Policy: &plumb.PolicyOutcome{Passed: false, Deny: []plumb.PolicyResult{{Namespace: "main", Rule: "deny", Message: "no"}},
+			Warn: []plumb.PolicyResult{}},
+		Replanned: "stale plan", Error: "boom", BlockedBy: "PR #7",
+		CreatedAt: created, StartedAt: created.Add(time.Second), FinishedAt: created.Add(2 * time.Second),
+	}
+}
+
+func testRuns(t *testing.T, open func(t *testing.T) plumb.Store) {
+	t.Run("CreateAndGet", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		want := fullRun("r1", t0)
+		must(t, s.CreateRun(ctx(t), want))
+		got, err := s.Run(ctx(t), "r1")
+		must(t, err)
+		if d := cmp.Diff(want, got); d != "" {
+			t.Fatalf("round trip (-want +got):\n%s", d)
+		}
+	})
+	t.Run("MinimalRoundTrip", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		r := &plumb.Run{ID: "r1", Kind: plumb.RunApply, Status: plumb.RunQueued}
+		must(t, s.CreateRun(ctx(t), r))
+		if r.CreatedAt.IsZero() {
+			t.Fatal("CreateRun left CreatedAt zero")
+		}
+		got, err := s.Run(ctx(t), "r1")
+		must(t, err)
+		if got.Policy != nil || !got.StartedAt.IsZero() || !got.FinishedAt.IsZero() || !got.CreatedAt.Equal(r.CreatedAt) {
+			t.Fatalf("got %+v", got)
+		}
+	})
+	t.Run("CreateInvalid", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		wantCode(t, s.CreateRun(ctx(t), &plumb.Run{}), plumb.EINVALID)
+		must(t, s.CreateRun(ctx(t), fullRun("r1", t0)))
+		wantCode(t, s.CreateRun(ctx(t), fullRun("r1", t0)), plumb.EINVALID)
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		_, err := s.Run(ctx(t), "nope")
+		wantCode(t, err, plumb.ENOTFOUND)
+		wantCode(t, s.UpdateRun(ctx(t), fullRun("nope", t0)), plumb.ENOTFOUND)
+	})
+	t.Run("Update", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		r := &plumb.Run{ID: "r1", Project: "app", Kind: plumb.RunApply, Status: plumb.RunRunning, CreatedAt: t0}
+		must(t, s.CreateRun(ctx(t), r))
+		want := fullRun("r1", t0)
+		must(t, s.UpdateRun(ctx(t), want))
+		got, err := s.Run(ctx(t), "r1")
+		must(t, err)
+		if d := cmp.Diff(want, got); d != "" {
+			t.Fatalf("after update (-want +got):\n%s", d)
+		}
+		want.Policy, want.StartedAt = nil, time.Time{}
+		must(t, s.UpdateRun(ctx(t), want))
+		got, err = s.Run(ctx(t), "r1")
+		must(t, err)
+		if got.Policy != nil || !got.StartedAt.IsZero() {
+			t.Fatalf("policy and started_at not cleared: %+v", got)
+		}
+	})
+	t.Run("FilterAndOrder", func(t *testing.T) { t.Parallel(); testRunFilters(t, open(t)) })
+}
+
+func testRunFilters(t *testing.T, s plumb.Store) {
+	mk := func(id, repo, project string, kind plumb.RunKind, commit string, created time.Time) {
+		must(t, s.CreateRun(ctx(t), &plumb.Run{ID: id, Repo: repo, Project: project, Kind: kind, Commit: commit,
+			Status: plumb.RunQueued, CreatedAt: created}))
+	}
+	// Inserted out of order; b and c share a time so the ID breaks the tie.
+	mk("d", "acme/infra", "app", plumb.RunApply, "c2", at(3*time.Minute))
+	mk("a", "acme/infra", "app", plumb.RunPlan, "c1", at(0))
+	mk("c", "acme/infra", "net", plumb.RunPlan, "c1", at(time.Minute))
+	mk("b", "acme/infra", "app", plumb.RunPlan, "c1", at(time.Minute))
+	mk("e", "acme/other", "app", plumb.RunDrift, "c3", at(500*time.Millisecond))
+	// A fraction-less time must still sort after one with a fraction.
+	mk("f", "acme/infra", "db", plumb.RunPlan, "c4", time.Date(2026, 1, 2, 3, 9, 0, 0, time.UTC))
+
+	for _, tc := range []struct {
+		name string
+		f    plumb.RunFilter
+		want []string
+	}{
+		{"all", plumb.RunFilter{}, []string{"f", "d", "c", "b", "e", "a"}},
+		{"repo", plumb.RunFilter{Repo: "acme/other"}, []string{"e"}},
+		{"project", plumb.RunFilter{Project: "app"}, []string{"d", "b", "e", "a"}},
+		{"kind", plumb.RunFilter{Kind: plumb.RunPlan}, []string{"f", "c", "b", "a"}},
+		{"commit", plumb.RunFilter{Commit: "c1"}, []string{"c", "b", "a"}},
+		{"combined", plumb.RunFilter{Repo: "acme/infra", Project: "app", Kind: plumb.RunPlan}, []string{"b", "a"}},
+		{"limit", plumb.RunFilter{Limit: 2}, []string{"f", "d"}},
+		{"none", plumb.RunFilter{Project: "nope"}, []string{}},
+	} {
+		runs, err := s.Runs(ctx(t), tc.f)
+		must(t, err)
+		got := []string{}
+		for _, r := range runs {
+			got = append(got, r.ID)
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("%s: ids (-want +got):\n%s", tc.name, d)
+		}
+	}
+}
+
+func testRunLogs(t *testing.T, open func(t *testing.T) plumb.Store) {
+	t.Run("AppendAndRead", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		must(t, s.CreateRun(ctx(t), &plumb.Run{ID: "r1", CreatedAt: t0}))
+		must(t, s.CreateRun(ctx(t), &plumb.Run{ID: "r2", CreatedAt: t0}))
+		lines, err := s.RunLog(ctx(t), "r1")
+		must(t, err)
+		if len(lines) != 0 {
+			t.Fatalf("new run log = %q", lines)
+		}
+		must(t, s.AppendRunLog(ctx(t), "r1", "one", "two"))
+		must(t, s.AppendRunLog(ctx(t), "r2", "other"))
+		must(t, s.AppendRunLog(ctx(t), "r1"))
+		must(t, s.AppendRunLog(ctx(t), "r1", "three", ""))
+		lines, err = s.RunLog(ctx(t), "r1")
+		must(t, err)
+		if d := cmp.Diff([]string{"one", "two", "three", ""}, lines); d != "" {
+			t.Fatalf("log (-want +got):\n%s", d)
+		}
+	})
+	t.Run("UnknownRun", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		wantCode(t, s.AppendRunLog(ctx(t), "nope", "x"), plumb.ENOTFOUND)
+		_, err := s.RunLog(ctx(t), "nope")
+		wantCode(t, err, plumb.ENOTFOUND)
+	})
+	t.Run("ConcurrentAppend", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		must(t, s.CreateRun(ctx(t), &plumb.Run{ID: "r1", CreatedAt: t0}))
+		const writers, each = 8, 10
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*each)
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					errs <- s.AppendRunLog(ctx(t), "r1", fmt.Sprintf("%d:%d", w, i))
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		lines, err := s.RunLog(ctx(t), "r1")
+		must(t, err)
+		if len(lines) != writers*each {
+			t.Fatalf("got %d lines, want %d", len(lines), writers*each)
+		}
+		next := make([]int, writers)
+		for _, l := range lines {
+			var w, i int
+			fmt.Sscanf(l, "%d:%d", &w, &i)
+			if i != next[w] {
+				t.Fatalf("writer %d: line %d before %d", w, i, next[w])
+			}
+			next[w]++
+		}
+	})
+}
