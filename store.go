@@ -11,31 +11,40 @@ import (
 //
 // Records handed to a Store are already redacted.
 type Store interface {
-	// CreateRun stores a new run. EINVALID when the ID is empty or taken.
+	// CreateRun stores a new run, setting CreatedAt when it is zero.
+	// EINVALID when the ID is empty or taken.
 	CreateRun(ctx context.Context, r *Run) error
-	// UpdateRun replaces a stored run. ENOTFOUND when there is none.
+	// UpdateRun replaces a stored run (all fields but CreatedAt).
+	// ENOTFOUND when there is none.
 	UpdateRun(ctx context.Context, r *Run) error
 	// Run returns one run. ENOTFOUND when there is none.
 	Run(ctx context.Context, id string) (*Run, error)
-	// Runs lists runs matching the filter, newest first.
+	// Runs lists runs matching the filter, newest first (CreatedAt, then ID).
 	Runs(ctx context.Context, f RunFilter) ([]*Run, error)
-	// AppendRunLog adds lines to a run's log.
+	// AppendRunLog adds lines to a run's log. ENOTFOUND when the run does
+	// not exist.
 	AppendRunLog(ctx context.Context, runID string, lines ...string) error
-	// RunLog returns a run's log lines in order.
+	// RunLog returns a run's log lines in order. ENOTFOUND when the run does
+	// not exist.
 	RunLog(ctx context.Context, runID string) ([]string, error)
 
-	// AcquireLock takes l.Key for l.Owner atomically. If the same owner
-	// already holds it, the existing lock is returned (re-entrant). If
-	// another owner holds it, the holder's lock is returned with ECONFLICT.
+	// AcquireLock takes l.Key for l.Owner atomically, also against other
+	// processes sharing the database; an empty ID or AcquiredAt is filled
+	// in. If the same owner already holds it, the existing lock is returned
+	// (re-entrant: compare its RunID or ID to tell). If another owner holds
+	// it, the holder's lock is returned with ECONFLICT, whose message names
+	// the holder and since when. EINVALID when Key.Dir or Owner is empty.
 	AcquireLock(ctx context.Context, l Lock) (Lock, error)
 	// ReleaseLock frees a lock by ID. ENOTFOUND when there is none.
 	ReleaseLock(ctx context.Context, id string) error
-	// ReleaseLocksOwnedBy frees every lock an owner holds and returns them.
+	// ReleaseLocksOwnedBy frees every lock an owner holds and returns them,
+	// oldest first; an owner holding none is not an error.
 	ReleaseLocksOwnedBy(ctx context.Context, owner string) ([]Lock, error)
 	// Locks lists the held locks, oldest first.
 	Locks(ctx context.Context) ([]Lock, error)
 
-	// RecordAudit appends to the audit trail.
+	// RecordAudit appends to the audit trail; an empty ID or At is filled
+	// in. EINVALID when Actor or Action is empty.
 	RecordAudit(ctx context.Context, a AuditEntry) error
 	// Audit lists audit entries, newest first, at most limit (0 = all).
 	Audit(ctx context.Context, limit int) ([]AuditEntry, error)

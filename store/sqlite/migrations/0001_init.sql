@@ -31,7 +31,8 @@ CREATE TABLE plumb_runs (
     finished_at     TEXT
 );
 CREATE INDEX plumb_runs_created_at ON plumb_runs (created_at, id);
-CREATE INDEX plumb_runs_project ON plumb_runs (repo, project, created_at);
+CREATE INDEX plumb_runs_project ON plumb_runs (project, created_at);
+CREATE INDEX plumb_runs_repo ON plumb_runs (repo, created_at);
 CREATE INDEX plumb_runs_commit ON plumb_runs (commit_sha);
 
 CREATE TABLE plumb_run_logs (
