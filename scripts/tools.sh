@@ -98,6 +98,8 @@ install_standin() {
     mkdir -p "$out"
     timed "stand-in provider ($key)" bash -c "cd '$REPO' && go build -o '$out/terraform-provider-standin' ./internal/standin/cmd/terraform-provider-standin"
   fi
+  # Older builds are dead weight: the mirror holds hard links, not references.
+  find "$TOOLS/cache/standin" -mindepth 1 -maxdepth 1 ! -name "$key" -exec rm -rf {} +
   local as
   for as in $STANDIN_AS; do mirror "$out/terraform-provider-standin" "${as%/*}" "${as#*/}"; done
 }
