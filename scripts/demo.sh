@@ -36,9 +36,14 @@ prepare_repo() {
   git -C "$WORK/repo" init -q -b main
   git -C "$WORK/repo" add -A
   git -C "$WORK/repo" -c user.name=demo -c user.email=demo@plumb.invalid commit -q -m "examples"
-  note "commit $(git -C "$WORK/repo" rev-parse --short HEAD); projects in plumb.yaml:"
-  grep -E '^  - name:' "$WORK/repo/plumb.yaml" | sed 's/.*name: //' | paste -sd' ' | indent
+  note "commit $(git -C "$WORK/repo" rev-parse --short HEAD)"
   DIR=$WORK/repo/$PROJECT
+}
+
+list_projects() {
+  step "plumb validate + plumb projects: plumb.yaml checked, projects in apply order"
+  "$PLUMB" validate --repo "$WORK/repo" | indent
+  "$PLUMB" projects --repo "$WORK/repo" | indent
 }
 
 tf() { tofu -chdir="$DIR" "$@" -no-color; }
@@ -79,6 +84,7 @@ main() {
   setup
   show_version
   prepare_repo
+  list_projects
   plan_project
   apply_project
   break_something
