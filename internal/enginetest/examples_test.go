@@ -14,7 +14,7 @@ import (
 // that uses all four providers.
 func TestExamples(t *testing.T) {
 	t.Parallel()
-	examples := filepath.Join(testenv.RepoRoot(t), "examples")
+	examples := testenv.Examples(t)
 	roots, err := filepath.Glob(filepath.Join(examples, "envs", "*", "*"))
 	if err != nil || len(roots) == 0 {
 		t.Fatalf("no root modules under %s/envs: %v", examples, err)

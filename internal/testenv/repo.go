@@ -146,3 +146,10 @@ func copyTree(src, dst string) error {
 		return os.WriteFile(target, b, 0o644)
 	})
 }
+
+// Examples is the absolute path of the repo's examples/ monorepo, for
+// NewRepo(t, testenv.Examples(t)).
+func Examples(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(RepoRoot(t), "examples")
+}
