@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"time"
 
 	"modernc.org/sqlite"
@@ -36,6 +37,13 @@ type DB struct {
 // Open opens (creating if needed) the database file at path and brings its
 // schema up to date.
 func Open(ctx context.Context, path string) (*DB, error) {
+	// Create the file 0600 ourselves: SQLite would use 0644 (less umask),
+	// and its -wal and -shm files copy the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
 	// _txlock=immediate: every write transaction takes the write lock at
 	// BEGIN, so two writers never deadlock upgrading read locks (which
 	// busy_timeout cannot resolve) and read-then-write is atomic.

@@ -62,8 +62,10 @@ func TestOpenIsIdempotentAndSetsPragmas(t *testing.T) {
 			t.Errorf("PRAGMA %s = %q, err %v; want %q", pragma, got, err, want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(path), "plumb.db")); err != nil {
-		t.Fatalf("database not at the path given: %v", err)
+	for _, f := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, %v; want mode 0600: records may hold plan text", f, fi, err)
+		}
 	}
 }
 
