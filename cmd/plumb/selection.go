@@ -66,6 +66,9 @@ func (m *Main) selectProjects(ctx context.Context, repo *vcs.Repo, base, head, r
 	if err != nil {
 		return nil, err
 	}
+	if len(projects) == 0 && base == "" {
+		fmt.Fprintf(m.Stderr, "plumb: no projects at %s; `plumb projects --explain` shows why each directory is or is not one\n", short(sel.Head))
+	}
 	tree, _, err := repo.Tree(sel.Head)
 	if err != nil {
 		return nil, err
