@@ -94,8 +94,12 @@ func Affected(base, head *Index, changes []FileChange) (plumb.Change, error) {
 		}
 	}
 	for i := range head.Projects {
+		lastPrefix, under := "\x00", []changedPath(nil)
 		for _, g := range head.globs[i] {
-			for _, cp := range pathsUnder(paths, g.prefix) {
+			if g.prefix != lastPrefix { // globs of a project mostly share one
+				lastPrefix, under = g.prefix, pathsUnder(paths, g.prefix)
+			}
+			for _, cp := range under {
 				if ok, _ := doublestar.Match(g.glob, cp.path); ok {
 					add(i, changes[cp.change].describe())
 				}
@@ -124,13 +128,10 @@ func Affected(base, head *Index, changes []FileChange) (plumb.Change, error) {
 			out.Projects = append(out.Projects, plumb.Affected{Project: p, Reasons: reasons[i]})
 		}
 	}
-	kept := map[string]bool{}
-	for _, p := range head.Projects {
-		kept[p.Name+"\x00"+p.Workspace] = true
-	}
 	for _, p := range base.Projects {
 		// A project that moved keeps its name: it is affected, not removed.
-		if head.dirs[p.Dir] == nil && !kept[p.Name+"\x00"+p.Workspace] {
+		j, kept := head.byName[p.Name]
+		if head.dirs[p.Dir] == nil && !(kept && head.Projects[j].Workspace == p.Workspace) {
 			out.Removed = append(out.Removed, p)
 		}
 	}
@@ -143,10 +144,8 @@ func pathsUnder(paths []changedPath, prefix string) []changedPath {
 		return paths
 	}
 	lo := sort.Search(len(paths), func(i int) bool { return paths[i].path >= prefix })
-	hi := sort.Search(len(paths), func(i int) bool { return paths[i].path >= prefix+"0" }) // '0' follows '/'
-	if hi < lo {
-		return nil
-	}
+	end := prefix + "0" // '0' follows '/': the first path past prefix's subtree
+	hi := lo + sort.Search(len(paths)-lo, func(i int) bool { return paths[lo+i].path >= end })
 	return paths[lo:hi]
 }
 
@@ -167,20 +166,18 @@ func ownerDir(idx *Index, p string) string {
 // configReasons adds the reasons that come from plumb.yaml itself: a new or
 // changed entry, or a directory newly discovered (autodiscover settings).
 func configReasons(base, head *Index, changed bool, add func(int, string)) {
-	baseByName := map[string]plumb.Project{}
-	baseDirs := map[string]bool{}
-	for _, p := range base.Projects {
-		baseByName[p.Name] = p
-		baseDirs[p.Dir] = true
-	}
 	for i, p := range head.Projects {
-		b, existed := baseByName[p.Name]
+		j, existed := base.byName[p.Name]
+		var b plumb.Project
+		if existed {
+			b = base.Projects[j]
+		}
 		switch {
 		case !p.Discovered && changed && (!existed || b.Discovered):
 			add(i, "added to "+ConfigFile)
 		case !p.Discovered && changed && !sameEntry(b, p):
 			add(i, ConfigFile+" entry changed")
-		case p.Discovered && !baseDirs[p.Dir] && !existed:
+		case p.Discovered && !existed && !base.projectDirs[p.Dir]:
 			add(i, "newly discovered")
 		}
 	}

@@ -41,6 +41,8 @@ type Index struct {
 	reach        []map[string]string // per project: module → the module that calls it ("" for the project)
 	users        map[string][]int    // module dir (even a missing one) → projects reaching it
 	globs        [][]absGlob         // per project: when_modified as repo-relative globs
+	byName       map[string]int      // project name → index in Projects
+	projectDirs  map[string]bool     // dirs of Projects
 }
 
 type edge struct {
@@ -202,8 +204,10 @@ func (idx *Index) finish() error {
 	idx.Projects = ordered
 	idx.reach = make([]map[string]string, len(ordered))
 	idx.globs = make([][]absGlob, len(ordered))
+	idx.byName, idx.projectDirs = map[string]int{}, map[string]bool{}
 	for i := range idx.Projects {
 		p := &idx.Projects[i]
+		idx.byName[p.Name], idx.projectDirs[p.Dir] = i, true
 		idx.reach[i] = idx.walkModules(p.Dir, p.Engine)
 		p.Modules = []string{}
 		for m := range idx.reach[i] {

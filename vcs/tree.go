@@ -14,11 +14,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/plumbhq/plumb"
 )
@@ -27,8 +30,9 @@ import (
 type Repo struct {
 	// Root is the top level of the working tree (or the git dir of a bare
 	// repository).
-	Root string
-	repo *git.Repository
+	Root   string
+	repo   *git.Repository
+	closer io.Closer
 }
 
 // OpenRepo opens the git repository holding dir, searching parent
@@ -46,10 +50,28 @@ func OpenRepo(dir string) (*Repo, error) {
 		return nil, plumb.Errorf(plumb.EINVALID, "open git repository at %s: %w", abs, err)
 	}
 	root := abs
+	var wtfs billy.Filesystem
 	if wt, err := r.Worktree(); err == nil {
-		root = wt.Filesystem.Root()
+		root, wtfs = wt.Filesystem.Root(), wt.Filesystem
+	}
+	// Reopen with packfile descriptors kept open: by default go-git opens
+	// the pack again for every object, which dominates reading a tree.
+	if st, ok := r.Storer.(*filesystem.Storage); ok {
+		kept := filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRU(64*cache.MiByte),
+			filesystem.Options{KeepDescriptors: true, AlternatesFS: st.Filesystem()})
+		if r2, err := git.Open(kept, wtfs); err == nil {
+			return &Repo{Root: root, repo: r2, closer: kept}, nil
+		}
 	}
 	return &Repo{Root: root, repo: r}, nil
+}
+
+// Close releases the packfiles the repository keeps open.
+func (r *Repo) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	return r.closer.Close()
 }
 
 // Resolve returns the commit sha a revision names: a branch, tag, full or

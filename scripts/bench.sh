@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make bench`: performance figures against their targets, one section per
+# area, printed as one table (metric, target, measured). Each section is a
+# function that appends rows with `row METRIC TARGET MEASURED`; add yours
+# below and call it from main.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROWS=()
+row() { ROWS+=("$1|$2|$3"); }
+
+print_table() {
+  printf '%-44s %-12s %s\n' "metric" "target" "measured"
+  printf '%-44s %-12s %s\n' "------" "------" "--------"
+  local r
+  for r in "${ROWS[@]}"; do
+    IFS='|' read -r m t v <<<"$r"
+    printf '%-44s %-12s %s\n' "$m" "$t" "$v"
+  done
+}
+
+# bench_value BENCH_OUTPUT NAME UNIT: the value before UNIT on NAME's line.
+bench_value() {
+  awk -v name="$2" -v unit="$3" '$1 ~ "^"name"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == unit) print $(i-1) }' <<<"$1" | tail -1
+}
+
+# --- planner: index and affected set of a 5,000-project monorepo ----------
+section_planner() {
+  local repo=${PLUMB_BENCH_REPO:-${TMPDIR:-/tmp}/plumb-bench-monorepo}
+  echo "planner: generating/using the synthetic monorepo at $repo (5,000 projects, 300 modules)" >&2
+  local out
+  out=$(PLUMB_BENCH_REPO=$repo go test -run '^$' -bench 'IndexCold|IndexNext|Affected' -benchtime 5x ./planner/)
+  echo "$out" >&2
+  local cold next aff heap
+  cold=$(bench_value "$out" BenchmarkIndexCold ns/op)
+  next=$(bench_value "$out" BenchmarkIndexNext ns/op)
+  aff=$(bench_value "$out" BenchmarkAffected ns/op)
+  heap=$(bench_value "$out" BenchmarkIndexCold peak-heap-MB)
+  row "planner: index, cold (5,000 projects)" "<= 2 s" "$(awk -v n="$cold" 'BEGIN { printf "%.2f s", n/1e9 }')"
+  row "planner: index, next commit (tree-hash cache)" "-" "$(awk -v n="$next" 'BEGIN { printf "%.2f s", n/1e9 }')"
+  row "planner: affected set, 500-file diff" "<= 50 ms" "$(awk -v n="$aff" 'BEGIN { printf "%.1f ms", n/1e6 }')"
+  row "planner: peak heap while indexing" "<= 300 MB" "$(printf '%.0f MB' "$heap")"
+  if [ -x bin/plumb ]; then
+    local rss
+    rss=$( { /usr/bin/time -f '%M' bin/plumb affected --repo "$repo" --base HEAD~1 --head HEAD --json >/dev/null; } 2>&1 | tail -1)
+    row "planner: plumb affected end to end, max RSS" "-" "$((rss / 1024)) MB"
+  fi
+}
+
+main() {
+  section_planner
+  print_table
+}
+
+main "$@"
