@@ -20,6 +20,7 @@ var allowed = map[string][]string{
 	"runner":         {"", "planner", "policy", "drift"},
 	"vcs":            {""},
 	"server":         {""},
+	"store":          {""},
 	"store/sqlite":   {""},
 	"store/postgres": {""},
 }

@@ -14,7 +14,7 @@ func TestPlanApplyPlanRoundTrip(t *testing.T) {
 	plan := e.runsOf(2, "plan", "--detailed-exitcode")
 	want := map[string]string{"net-dev": "changes", "app-dev": "changes", "app-prod": "changes"}
 	if got := statuses(plan); !reflect.DeepEqual(got, want) {
-		t.Fatalf("first plan statuses = %v, want %v", got, want)
+		t.Fatalf("first plan statuses = %v, want %v\n%+v", got, want, plan.Runs)
 	}
 	// Apply order: net-dev before app-dev (depends_on), dev before prod.
 	var order []string
