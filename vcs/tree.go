@@ -306,7 +306,7 @@ func (t *Tree) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	out := make([]fs.DirEntry, 0, len(tr.Entries))
 	for _, e := range tr.Entries {
-		out = append(out, fs.FileInfoToDirEntry(fileInfo{name: e.Name, mode: e.Mode, size: -1}))
+		out = append(out, dirEntry{t: t, path: path.Join(name, e.Name), fi: fileInfo{name: e.Name, mode: e.Mode}})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
 	return out, nil
@@ -396,6 +396,18 @@ func (fi fileInfo) Mode() fs.FileMode {
 	}
 	return 0o644
 }
+
+// dirEntry reads its size only when asked: walks list many, stat few.
+type dirEntry struct {
+	t    *Tree
+	path string
+	fi   fileInfo
+}
+
+func (d dirEntry) Name() string               { return d.fi.name }
+func (d dirEntry) IsDir() bool                { return d.fi.IsDir() }
+func (d dirEntry) Type() fs.FileMode          { return d.fi.Mode().Type() }
+func (d dirEntry) Info() (fs.FileInfo, error) { return d.t.Lstat(d.path) }
 
 type file struct {
 	info fs.FileInfo

@@ -71,6 +71,7 @@ func (m *Main) affectedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer repo.Close()
 			ch, idx, err := Affected(cmd.Context(), repo, base, head)
 			if err != nil {
 				return err

@@ -81,6 +81,7 @@ func (m *Main) projectsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer repo.Close()
 			idx, sha, err := loadIndex(planner.NewLoader(), repo, ref)
 			if err != nil {
 				return err

@@ -23,6 +23,7 @@ func (m *Main) validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer repo.Close()
 			where := "working tree"
 			fsys := worktree(repo)
 			if ref != "" {
