@@ -5,9 +5,20 @@ import "context"
 // Forge is where results go back to people: GitHub (vcs), or a file for
 // `plumb plan --comment-out`.
 type Forge interface {
-	// ReportPlans posts or updates the one plumb comment of a pull request
-	// (split over several when long) and a status per project.
+	// ReportPlans creates or edits in place the one plumb comment of a pull
+	// request (split over several when long) and sets a commit status per
+	// project ("plumb/plan: <project>") on r.Head.
 	ReportPlans(ctx context.Context, r PlanReport) error
+	// SetStatus sets one commit status, e.g. pending when a plan is queued.
+	SetStatus(ctx context.Context, repo, sha string, s CommitStatus) error
+}
+
+// CommitStatus is one status check on a commit.
+type CommitStatus struct {
+	Context     string `json:"context"` // "plumb/plan: app-dev"
+	State       string `json:"state"`   // pending, success, failure, error
+	Description string `json:"description"`
+	TargetURL   string `json:"target_url,omitempty"`
 }
 
 // PlanReport is what one round of plans of a change produced.
