@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAffectedGolden(t *testing.T) {
+	dir, base := plannerRepo(t, "mono")
+	edit := func(p, content string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit("modules/vpc/main.tf", "variable \"cidr\" {}\nmodule \"subnet\" {\n  source = \"./subnet\"\n}\n# changed\n")
+	edit("shared/settings.yaml", "a: 2\n")
+	edit("docs/README.md", "outside every project\n")
+	gitIn(t, dir, "rm", "-rq", "modules/deployable")
+	head := commitIn(t, dir)
+	shas := map[string]string{base: "<base>", head: "<head>"}
+
+	code, out, stderr := runVerb(t, dir, "affected", "--base", "HEAD~1", "--head", "main", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	golden(t, "affected", "mono.json", out, shas)
+
+	code, out, stderr = runVerb(t, dir, "affected", "--base", base, "--head", head)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	golden(t, "affected", "mono.txt", out, map[string]string{base[:12]: "<base>", head[:12]: "<head>"})
+}
+
+func TestAffectedNeedsRefs(t *testing.T) {
+	dir, _ := plannerRepo(t, "mono")
+	code, _, stderr := runVerb(t, dir, "affected", "--base", "HEAD")
+	if code != 1 || !strings.Contains(stderr, `"head" not set`) {
+		t.Errorf("exit %d, stderr %q; want 1 naming the missing --head", code, stderr)
+	}
+}
