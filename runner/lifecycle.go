@@ -21,7 +21,7 @@ type active struct {
 }
 
 // begin stores a new queued run, then waits for a worker slot and for its
-// project workspace to be free (in this process and across processes).
+// project directory to be free (in this process and across processes).
 func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progress io.Writer) (*plumb.Run, *active, error) {
 	run := &plumb.Run{
 		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
@@ -35,21 +35,25 @@ func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progre
 	fail := func(err error) (*plumb.Run, *active, error) {
 		return run, nil, a.done(ctx, err)
 	}
+	// Runs of one directory take turns, whatever their workspace: they share
+	// the worktree's copy of it (lock file, backend override).
+	dirKey := pathKey(t.Repo, t.Project.Dir)
+	key, err := r.keys.lock(ctx, dirKey)
+	if err != nil {
+		return fail(err)
+	}
+	a.release = append(a.release, key)
+	flock, err := fileLock(ctx, filepath.Join(r.dataDir, "projects", dirKey+".lock"))
+	if err != nil {
+		return fail(err)
+	}
+	a.release = append(a.release, flock)
+	// The worker slot comes last: a run waiting for its directory holds none.
 	slot, err := r.acquireSlot(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	a.release = append(a.release, slot)
-	key, err := r.keys.lock(ctx, t.lockKey().String())
-	if err != nil {
-		return fail(err)
-	}
-	a.release = append(a.release, key)
-	flock, err := fileLock(ctx, filepath.Join(r.projectDataDir(t.Repo, t.Project.Dir, workspaceOf(t.Project)), ".run.lock"))
-	if err != nil {
-		return fail(err)
-	}
-	a.release = append(a.release, flock)
 	run.Status, run.StartedAt = plumb.RunRunning, r.now().UTC()
 	if err := r.store.UpdateRun(ctx, run); err != nil {
 		return fail(err)

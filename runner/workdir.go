@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -46,8 +47,10 @@ type workdir struct {
 	bin     EngineBinary
 	cfg     rootConfig
 	tf      *tfexec.Terraform
-	varFile string    // "" or a 0600 var file to delete after the run
-	log     io.Writer // the run log the engine writes to
+	varFile string // "" or a 0600 var file to delete after the run
+	// lockCommitted: the repo has its own .terraform.lock.hcl, which wins.
+	lockCommitted bool
+	log           io.Writer // the run log the engine writes to
 }
 
 // backendOverride is the file plumb writes into its own worktree (never the
@@ -71,6 +74,9 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 		engine = plumb.EngineTofu
 	}
 	w := &workdir{dir: dir, dataDir: r.projectDataDir(t.Repo, t.Project.Dir, workspaceOf(t.Project))}
+	if _, err := fs.Stat(t.Tree, path.Join(t.Project.Dir, ".terraform.lock.hcl")); err == nil {
+		w.lockCommitted = true
+	}
 	modDirs := make([]string, 0, len(t.Project.Modules))
 	for _, m := range t.Project.Modules {
 		modDirs = append(modDirs, filepath.Join(root, filepath.FromSlash(m)))
@@ -162,21 +168,25 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 }
 
 // init runs `init` unless the same binary already initialised this project
-// workspace with the same provider, module and backend inputs; then it only
-// restores the dependency lock file the last init wrote.
+// workspace with the same provider, module and backend inputs. Unless the
+// repo commits its own dependency lock file, each project workspace keeps
+// its own (engines and workspaces of one directory may differ) and it is
+// put in place before every run.
 func (r *Runner) init(ctx context.Context, w *workdir, log io.Writer) error {
 	fingerprint := strings.Join([]string{w.bin.Path, w.bin.VersionString(), w.cfg.initInputs,
 		r.env["TF_CLI_CONFIG_FILE"], fileDigest(r.env["TF_CLI_CONFIG_FILE"]), fileDigest(filepath.Join(w.dir, backendOverride))}, "\n")
 	fpPath := filepath.Join(w.dataDir, "init.fingerprint")
 	savedLock := filepath.Join(w.dataDir, "lock.hcl")
 	repoLock := filepath.Join(w.dir, ".terraform.lock.hcl")
+	if !w.lockCommitted {
+		if err := copyFile(savedLock, repoLock); errors.Is(err, fs.ErrNotExist) {
+			os.Remove(repoLock) // another workspace's lock file must not steer this init
+		} else if err != nil {
+			return err
+		}
+	}
 	if old, err := os.ReadFile(fpPath); err == nil && string(old) == fingerprint {
-		if _, err := os.Stat(repoLock); errors.Is(err, fs.ErrNotExist) {
-			if err := copyFile(savedLock, repoLock); err == nil {
-				fmt.Fprintf(log, "plumb: init skipped: providers, modules and backend unchanged\n")
-				return nil
-			}
-		} else if err == nil {
+		if _, err := os.Stat(repoLock); err == nil {
 			fmt.Fprintf(log, "plumb: init skipped: providers, modules and backend unchanged\n")
 			return nil
 		}
@@ -191,7 +201,11 @@ func (r *Runner) init(ctx context.Context, w *workdir, log io.Writer) error {
 	if err := w.tf.Init(ctx, tfexec.Upgrade(false)); err != nil {
 		return err
 	}
-	_ = copyFile(repoLock, savedLock)
+	if !w.lockCommitted {
+		if err := copyFile(repoLock, savedLock); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
 	return os.WriteFile(fpPath, []byte(fingerprint), 0o600)
 }
 

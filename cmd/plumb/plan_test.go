@@ -97,3 +97,40 @@ func readFixture(t *testing.T, rel string) string {
 	}
 	return string(b)
 }
+
+// TestPlanApplyTerraformAndWorkspaces runs one project with HashiCorp
+// Terraform 1.5.7 and one in a non-default workspace, end to end.
+func TestPlanApplyTerraformAndWorkspaces(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	e.repo.Write("plumb.yaml", `version: 1
+environments: [dev, prod]
+projects:
+  - name: net-dev
+    dir: envs/dev/net
+    engine: terraform
+    version: "~> 1.5.0"
+  - name: net-blue
+    dir: envs/dev/net
+    workspace: blue
+`)
+	e.repo.Commit("terraform and a workspace")
+	out := e.runsOf(0, "apply", "--auto-approve")
+	got := map[string]runJSON{}
+	for _, r := range out.Runs {
+		got[r.Project] = r
+	}
+	if r := got["net-dev"]; r.Status != "applied" || r.Engine != "terraform" || r.EngineVersion != "1.5.7" {
+		t.Errorf("net-dev: %s with %s %s (%s), want applied by terraform 1.5.7", r.Status, r.Engine, r.EngineVersion, r.Error)
+	}
+	if r := got["net-blue"]; r.Status != "applied" || r.Workspace != "blue" || r.Engine != "tofu" {
+		t.Errorf("net-blue: %s in %s with %s (%s), want applied by tofu in workspace blue", r.Status, r.Workspace, r.Engine, r.Error)
+	}
+	// Each workspace has its own state: both are clean now, neither sees the other.
+	again := e.runsOf(0, "plan", "--detailed-exitcode")
+	for _, r := range again.Runs {
+		if r.Status != "no_changes" {
+			t.Errorf("%s after apply: %s (%s)", r.Project, r.Status, r.Error)
+		}
+	}
+}
