@@ -98,7 +98,9 @@ func readRootConfig(dir string, moduleDirs []string, tofu bool) rootConfig {
 			} else {
 				f, diags = p.ParseHCL(src, path)
 			}
-			h.Write([]byte(path))
+			// Relative names: the worktree path changes with every commit.
+			rel, _ := filepath.Rel(dir, path)
+			h.Write([]byte(filepath.ToSlash(rel)))
 			if diags.HasErrors() || f == nil {
 				h.Write(src)
 				continue

@@ -68,3 +68,17 @@ func TestInitInputsIgnoreResourceEdits(t *testing.T) {
 		t.Error("a module's new provider did not change the init fingerprint")
 	}
 }
+
+// Every commit is a new worktree: the fingerprint must not change with
+// the worktree's path, or init would never be skipped.
+func TestInitInputsStableAcrossWorktrees(t *testing.T) {
+	var got []string
+	for range 2 {
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"main.tf": "module \"m\" {\n  source = \"./mod\"\n}\n", "mod/main.tf": "terraform {}\n"})
+		got = append(got, readRootConfig(dir, []string{filepath.Join(dir, "mod")}, true).initInputs)
+	}
+	if got[0] != got[1] {
+		t.Error("the same tree in two worktrees gave two init fingerprints")
+	}
+}

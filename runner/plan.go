@@ -47,14 +47,14 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	if !w.cfg.hasBackend {
 		stateDigest = fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project)))
 	}
-	changed, err := r.runPlan(ctx, w, planPath, log)
+	changed, text, err := r.runPlan(ctx, w, planPath, log)
 	if err != nil {
 		return err
 	}
 	if err := os.Chmod(planPath, 0o600); err != nil {
 		return err
 	}
-	if err := r.readPlan(ctx, w, run, dir, planPath); err != nil {
+	if err := r.readPlan(ctx, w, run, dir, planPath, text); err != nil {
 		return err
 	}
 	run.Status = plumb.RunNoChanges
@@ -69,23 +69,31 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 
 // runPlan runs `plan -out`, initialising again once if the engine says the
 // working directory needs it (a provider or module the fingerprint missed).
-func (r *Runner) runPlan(ctx context.Context, w *workdir, planPath string, log *runLog) (bool, error) {
+// It returns the engine's human-readable plan from the same run: asking
+// `show` for it again would cost one more engine start per project.
+func (r *Runner) runPlan(ctx context.Context, w *workdir, planPath string, log *runLog) (bool, string, error) {
 	opts := []tfexec.PlanOption{tfexec.Out(planPath)}
 	if w.varFile != "" {
 		opts = append(opts, tfexec.VarFile(w.varFile))
 	}
+	var out strings.Builder
+	w.tf.SetStdout(io.MultiWriter(w.log, &out))
+	defer w.tf.SetStdout(w.log)
 	changed, err := w.tf.Plan(ctx, opts...)
 	if err != nil && ctx.Err() == nil && needsInit(err) {
 		log.note("the engine asks for init; running it again")
+		w.tf.SetStdout(w.log)
 		if err := r.reinit(ctx, w, log); err != nil {
-			return false, fmt.Errorf("init: %w", err)
+			return false, "", fmt.Errorf("init: %w", err)
 		}
+		out.Reset()
+		w.tf.SetStdout(io.MultiWriter(w.log, &out))
 		changed, err = w.tf.Plan(ctx, opts...)
 	}
 	if err != nil {
-		return false, fmt.Errorf("plan: %w", err)
+		return false, "", fmt.Errorf("plan: %w", err)
 	}
-	return changed, nil
+	return changed, out.String(), nil
 }
 
 func needsInit(err error) bool {
@@ -97,16 +105,12 @@ func needsInit(err error) bool {
 
 // readPlan reads the saved plan back as JSON and text, redacts both and
 // fills the run's summary.
-func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, planPath string) error {
+func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, planPath, text string) error {
 	// show prints the whole plan with real values to stdout: keep it out of
 	// the run log.
 	w.tf.SetStdout(io.Discard)
 	defer w.tf.SetStdout(w.log)
 	p, err := w.tf.ShowPlanFile(ctx, planPath)
-	if err != nil {
-		return fmt.Errorf("show plan: %w", err)
-	}
-	text, err := w.tf.ShowPlanFileRaw(ctx, planPath)
 	if err != nil {
 		return fmt.Errorf("show plan: %w", err)
 	}

@@ -52,8 +52,12 @@ func summarize(p *tfjson.Plan) (plumb.PlanSummary, []plumb.ResourceChange) {
 // refreshNoise matches the per-resource progress lines that bury a plan.
 var refreshNoise = regexp.MustCompile(`^\S.*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after|Still reading\.\.\.)`)
 
-// trimPlanText drops refresh progress and the leading blank lines.
+// trimPlanText drops refresh progress, the footer about the saved plan
+// file (a path in plumb's data dir, useless to readers) and blank edges.
 func trimPlanText(text string) string {
+	if i := strings.Index(text, "\nSaved the plan to:"); i >= 0 {
+		text = strings.TrimRight(text[:i], "\n─ ")
+	}
 	lines := strings.Split(text, "\n")
 	out := lines[:0]
 	for _, l := range lines {
