@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"vcs":            {""},
 	"server":         {""},
 	"store":          {""},
+	"queue":          {""},
 	"store/sqlite":   {""},
 	"store/postgres": {""},
 }
