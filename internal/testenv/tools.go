@@ -39,6 +39,12 @@ func Load(t testing.TB) Tools {
 			missing(t, "tools not installed ("+p+" is missing): run `make tools` first")
 		}
 	}
+	// Stat every mirrored provider so `go test`'s result cache notices a
+	// rebuilt provider (it re-checks the files a test looked at).
+	providers, _ := filepath.Glob(filepath.Join(tl.Mirror, "*", "*", "*", "*", "*", "terraform-provider-*"))
+	for _, p := range providers {
+		os.Stat(p)
+	}
 	return tl
 }
 
