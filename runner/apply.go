@@ -24,10 +24,7 @@ func (r *Runner) Apply(ctx context.Context, t Target, plan *plumb.Run, progress 
 	if err != nil {
 		return run, err
 	}
-	lock, err := r.store.AcquireLock(ctx, plumb.Lock{
-		ID: r.newID(), Key: t.lockKey(), Project: t.Project.Name, Owner: t.Trigger,
-		Reason: fmt.Sprintf("apply %.12s", t.Commit), RunID: run.ID, AcquiredAt: r.now().UTC(),
-	})
+	lock, err := r.lock(ctx, t, "apply", run.ID)
 	if plumb.ErrorCode(err) == plumb.ECONFLICT {
 		run.Status, run.BlockedBy = plumb.RunBlocked, lock.Owner
 		a.log.note(fmt.Sprintf("%s is locked by %s (%s); not applied", t.Project.Name, lock.Owner, lock.Reason))

@@ -97,15 +97,5 @@ func (r *Runner) skipReason(ctx context.Context, t Target, bad map[string]string
 // skipped records a run that did not start, so the audit trail and the
 // JSON output show it.
 func (r *Runner) skipped(ctx context.Context, t Target, why string) *plumb.Run {
-	now := r.now().UTC()
-	run := &plumb.Run{
-		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
-		Kind: plumb.RunApply, Status: plumb.RunSkipped, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base,
-		Engine: t.Project.Engine, Resources: []plumb.ResourceChange{}, Error: why, CreatedAt: now, StartedAt: now, FinishedAt: now,
-	}
-	ctx = context.WithoutCancel(ctx)
-	if err := r.store.CreateRun(ctx, run); err != nil {
-		r.logger.Error("record skipped run", "project", t.Project.Name, "err", err)
-	}
-	return run
+	return r.record(ctx, t, plumb.RunApply, plumb.RunSkipped, why, "")
 }

@@ -1,0 +1,58 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/plumbhq/plumb"
+)
+
+// record stores a run that never reached the engine (blocked by a lock,
+// skipped, refused by configuration), so it is shown and audited like any
+// other.
+func (r *Runner) record(ctx context.Context, t Target, kind plumb.RunKind, status plumb.RunStatus, msg, blockedBy string) *plumb.Run {
+	now := r.now().UTC()
+	run := &plumb.Run{
+		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
+		Kind: kind, Status: status, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base, Engine: t.Project.Engine,
+		Resources: []plumb.ResourceChange{}, Error: r.redactor.String(msg), BlockedBy: blockedBy,
+		CreatedAt: now, StartedAt: now, FinishedAt: now,
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := r.store.CreateRun(ctx, run); err != nil {
+		r.logger.Error("record run", "project", t.Project.Name, "status", status, "err", err)
+	}
+	return run
+}
+
+// lock takes t's lock for t.Trigger; on a conflict it returns the holder's
+// lock with the ECONFLICT error.
+func (r *Runner) lock(ctx context.Context, t Target, reason, runID string) (plumb.Lock, error) {
+	return r.store.AcquireLock(ctx, plumb.Lock{
+		ID: r.newID(), Key: t.lockKey(), Project: t.Project.Name, Owner: t.Trigger,
+		Reason: fmt.Sprintf("%s %.12s", reason, t.Commit), RunID: runID, AcquiredAt: r.now().UTC(),
+	})
+}
+
+// DiscardPlans deletes the saved plans of every run trigger made in repo,
+// and returns how many it deleted: a closed pull request's plans must
+// never be applied.
+func (r *Runner) DiscardPlans(ctx context.Context, repo, trigger string) int {
+	runs, err := r.store.Runs(ctx, plumb.RunFilter{Repo: repo, Kind: plumb.RunPlan})
+	if err != nil {
+		r.logger.Error("list runs to discard", "repo", repo, "err", err)
+		return 0
+	}
+	n := 0
+	for _, run := range runs {
+		if run.Trigger != trigger {
+			continue
+		}
+		if err := os.Remove(filepath.Join(r.runDir(run.ID), planFile)); err == nil {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,138 @@
+package vcs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+
+	"github.com/plumbhq/plumb"
+)
+
+// Mirrors keeps one bare clone per forge repository under Dir, fetched
+// on demand: branches and pull request heads. One object store per repo;
+// a fetch and the reads of one repo never overlap.
+type Mirrors struct {
+	Dir string
+	// Token, if set, authenticates fetches over HTTPS. It travels as basic
+	// auth in a header, never in the URL.
+	Token string
+
+	mu    sync.Mutex
+	repos map[string]*mirror
+}
+
+type mirror struct {
+	mu   sync.RWMutex
+	repo *Repo
+}
+
+var safeRepo = regexp.MustCompile(`^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$`)
+
+func (m *Mirrors) get(repo string) (*mirror, error) {
+	if !safeRepo.MatchString(repo) {
+		return nil, plumb.Errorf(plumb.EINVALID, "repository name %q is not owner/name", repo)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.repos == nil {
+		m.repos = map[string]*mirror{}
+	}
+	mr, ok := m.repos[repo]
+	if !ok {
+		mr = &mirror{}
+		m.repos[repo] = mr
+	}
+	return mr, nil
+}
+
+var fetchSpecs = []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/pull/*/head:refs/pull/*/head"}
+
+// Sync clones repo from url the first time and fetches it afterwards.
+func (m *Mirrors) Sync(ctx context.Context, repo, url string) error {
+	mr, err := m.get(repo)
+	if err != nil {
+		return err
+	}
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	dir := filepath.Join(m.Dir, filepath.FromSlash(repo)+".git")
+	var auth transport.AuthMethod
+	if m.Token != "" {
+		auth = &githttp.BasicAuth{Username: "x-access-token", Password: m.Token}
+	}
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		r, err := git.PlainInit(dir, true)
+		if err != nil {
+			return fmt.Errorf("mirror %s: %w", repo, err)
+		}
+		if _, err := r.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url}, Fetch: fetchSpecs}); err != nil {
+			return fmt.Errorf("mirror %s: %w", repo, err)
+		}
+	}
+	r, err := git.PlainOpen(dir)
+	if err != nil {
+		return fmt.Errorf("mirror %s: %w", repo, err)
+	}
+	err = r.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RemoteURL: url, RefSpecs: fetchSpecs, Auth: auth, Force: true, Prune: true})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return fmt.Errorf("fetch %s: %w", repo, redactURL(err, m.Token))
+	}
+	// Reopen so the new packs are seen by readers.
+	if mr.repo != nil {
+		mr.repo.Close()
+	}
+	mr.repo, err = OpenRepo(dir)
+	return err
+}
+
+// Open returns the mirror of repo; Sync it first.
+func (m *Mirrors) Open(repo string) (*Repo, func(), error) {
+	mr, err := m.get(repo)
+	if err != nil {
+		return nil, nil, err
+	}
+	mr.mu.RLock()
+	if mr.repo == nil {
+		mr.mu.RUnlock()
+		return nil, nil, plumb.Errorf(plumb.ENOTFOUND, "repository %s has not been fetched", repo)
+	}
+	return mr.repo, mr.mu.RUnlock, nil
+}
+
+// MergeBase returns the best common ancestor of two commits.
+func (r *Repo) MergeBase(a, b string) (string, error) {
+	ca, err := r.repo.CommitObject(plumbing.NewHash(a))
+	if err != nil {
+		return "", plumb.Errorf(plumb.ENOTFOUND, "commit %s: %w", a, err)
+	}
+	cb, err := r.repo.CommitObject(plumbing.NewHash(b))
+	if err != nil {
+		return "", plumb.Errorf(plumb.ENOTFOUND, "commit %s: %w", b, err)
+	}
+	bases, err := ca.MergeBase(cb)
+	if err != nil {
+		return "", err
+	}
+	if len(bases) == 0 {
+		return "", plumb.Errorf(plumb.EINVALID, "commits %.12s and %.12s share no history", a, b)
+	}
+	return bases[0].Hash.String(), nil
+}
+
+// redactURL keeps a token out of an error that quotes a URL.
+func redactURL(err error, token string) error {
+	if token == "" {
+		return err
+	}
+	return errors.New(plumb.NewRedactor(token).String(err.Error()))
+}
