@@ -28,4 +28,13 @@ type Event struct {
 	Fork       bool      `json:"fork,omitempty"`
 	Sender     string    `json:"sender"`
 	ReceivedAt time.Time `json:"received_at"`
+	// DefaultBranch is the repository's default branch, so a push to it
+	// can be told from a push to any other branch.
+	DefaultBranch string `json:"default_branch,omitempty"`
+	// Comment is the body of an issue_comment, for comment commands.
+	Comment string `json:"comment,omitempty"`
+	// Ignored, when set, says why plumb does not act on this delivery
+	// (an event kind or action it does not handle). The server answers 200
+	// and does not queue it; Kind still names the event for metrics.
+	Ignored string `json:"ignored,omitempty"`
 }

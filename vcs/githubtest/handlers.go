@@ -1,0 +1,352 @@
+package githubtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// handler answers one validated API operation; s.mu is held.
+type handler func(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, body []byte)
+
+// handlers by "METHOD /path/template" of the description.
+var handlers = map[string]handler{
+	"GET /repos/{owner}/{repo}/issues/{issue_number}/comments":      listComments,
+	"POST /repos/{owner}/{repo}/issues/{issue_number}/comments":     createComment,
+	"GET /repos/{owner}/{repo}/issues/comments/{comment_id}":        getComment,
+	"PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}":      editComment,
+	"DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}":     deleteComment,
+	"POST /repos/{owner}/{repo}/statuses/{sha}":                     createStatus,
+	"GET /repos/{owner}/{repo}/commits/{ref}/statuses":              listStatuses,
+	"GET /repos/{owner}/{repo}/issues":                              listIssues,
+	"POST /repos/{owner}/{repo}/issues":                             createIssue,
+	"GET /repos/{owner}/{repo}/issues/{issue_number}":               getIssue,
+	"PATCH /repos/{owner}/{repo}/issues/{issue_number}":             editIssue,
+	"GET /repos/{owner}/{repo}/pulls/{pull_number}":                 getPull,
+	"GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews":         listReviews,
+	"GET /repos/{owner}/{repo}/collaborators/{username}/permission": getPermission,
+	"POST /app/installations/{installation_id}/access_tokens":       createInstallationToken,
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func num(p map[string]string, key string) int {
+	n, _ := strconv.Atoi(p[key])
+	return n
+}
+
+// login is who the request's token belongs to.
+func (s *Server) login(r *http.Request) string {
+	_, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if cred == s.token {
+		return TokenLogin
+	}
+	return AppLogin
+}
+
+// page answers a list the way GitHub paginates: per_page (default 30, at
+// most 100), page, and a Link header pointing at the next page.
+func page[T any](w http.ResponseWriter, r *http.Request, items []T) {
+	q := r.URL.Query()
+	per, _ := strconv.Atoi(q.Get("per_page"))
+	if per <= 0 {
+		per = 30
+	}
+	per = min(per, 100)
+	n, _ := strconv.Atoi(q.Get("page"))
+	n = max(n, 1)
+	start := min((n-1)*per, len(items))
+	end := min(start+per, len(items))
+	if end < len(items) {
+		next := *r.URL
+		q.Set("page", strconv.Itoa(n+1))
+		q.Set("per_page", strconv.Itoa(per))
+		next.RawQuery = q.Encode()
+		w.Header().Set("Link", fmt.Sprintf(`<http://%s%s>; rel="next"`, r.Host, next.RequestURI()))
+	}
+	writeJSON(w, http.StatusOK, items[start:end])
+}
+
+func (s *Server) issueOr404(w http.ResponseWriter, rs *repoState, n int) *Issue {
+	is := rs.issues[n]
+	if is == nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+	}
+	return is
+}
+
+func listComments(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	n := num(p, "issue_number")
+	if s.issueOr404(w, rs, n) == nil {
+		return
+	}
+	var out []*github.IssueComment
+	for _, c := range rs.comments {
+		if c.Issue == n {
+			out = append(out, s.commentJSON(rs, c))
+		}
+	}
+	page(w, r, out)
+}
+
+func createComment(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, body []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	n := num(p, "issue_number")
+	if s.issueOr404(w, rs, n) == nil {
+		return
+	}
+	var in struct{ Body string }
+	_ = json.Unmarshal(body, &in)
+	if len(in.Body) > 65536 {
+		writeError(w, http.StatusUnprocessableEntity, "Body is too long (maximum is 65536 characters)")
+		return
+	}
+	now := time.Now().UTC()
+	c := &Comment{ID: s.id(), Issue: n, Body: in.Body, User: s.login(r), CreatedAt: now, UpdatedAt: now}
+	rs.comments = append(rs.comments, c)
+	writeJSON(w, http.StatusCreated, s.commentJSON(rs, c))
+}
+
+func findComment(rs *repoState, id string) int {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	return slices.IndexFunc(rs.comments, func(c *Comment) bool { return c.ID == n })
+}
+
+func getComment(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	i := findComment(rs, p["comment_id"])
+	if i < 0 {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.commentJSON(rs, rs.comments[i]))
+}
+
+func editComment(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, body []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	i := findComment(rs, p["comment_id"])
+	if i < 0 {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	c := rs.comments[i]
+	// Only the author (or an admin, which plumb is not) may edit a comment.
+	if c.User != s.login(r) {
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+		return
+	}
+	var in struct{ Body string }
+	_ = json.Unmarshal(body, &in)
+	if len(in.Body) > 65536 {
+		writeError(w, http.StatusUnprocessableEntity, "Body is too long (maximum is 65536 characters)")
+		return
+	}
+	c.Body, c.UpdatedAt = in.Body, time.Now().UTC()
+	writeJSON(w, http.StatusOK, s.commentJSON(rs, c))
+}
+
+func deleteComment(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	i := findComment(rs, p["comment_id"])
+	if i < 0 {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if rs.comments[i].User != s.login(r) {
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+		return
+	}
+	rs.comments = slices.Delete(rs.comments, i, i+1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func createStatus(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, body []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	var in struct {
+		State, Context, Description string
+		TargetURL                   string `json:"target_url"`
+	}
+	_ = json.Unmarshal(body, &in)
+	if in.Context == "" {
+		in.Context = "default"
+	}
+	// GitHub's limit, not in the description: longer descriptions are a 422.
+	if len([]rune(in.Description)) > 140 {
+		s.t.Errorf("githubtest: status description over 140 characters: %q", in.Description)
+		writeError(w, http.StatusUnprocessableEntity, "description is too long (maximum is 140 characters)")
+		return
+	}
+	st := &Status{ID: s.id(), SHA: p["sha"], State: in.State, Context: in.Context, Description: in.Description,
+		TargetURL: in.TargetURL, Creator: s.login(r), CreatedAt: time.Now().UTC()}
+	rs.statuses = append(rs.statuses, st)
+	writeJSON(w, http.StatusCreated, statusJSON(st))
+}
+
+func statusJSON(st *Status) *github.RepoStatus {
+	return &github.RepoStatus{ID: github.Int64(st.ID), State: github.String(st.State), Context: github.String(st.Context),
+		Description: github.String(st.Description), TargetURL: github.String(st.TargetURL), Creator: user(st.Creator),
+		CreatedAt: &github.Timestamp{Time: st.CreatedAt}, UpdatedAt: &github.Timestamp{Time: st.CreatedAt}}
+}
+
+func listStatuses(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	var out []*github.RepoStatus
+	for i := len(rs.statuses) - 1; i >= 0; i-- { // newest first, as GitHub lists them
+		if rs.statuses[i].SHA == p["ref"] {
+			out = append(out, statusJSON(rs.statuses[i]))
+		}
+	}
+	page(w, r, out)
+}
+
+func listIssues(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	q := r.URL.Query()
+	state := q.Get("state")
+	if state == "" {
+		state = "open"
+	}
+	var labels []string
+	if l := q.Get("labels"); l != "" {
+		labels = strings.Split(l, ",")
+	}
+	var out []*github.Issue
+	for n := rs.nextNumber - 1; n >= 1; n-- { // newest first
+		is := rs.issues[n]
+		if is == nil || (state != "all" && is.State != state) {
+			continue
+		}
+		if !containsAll(is.Labels, labels) || (q.Get("creator") != "" && q.Get("creator") != is.User) {
+			continue
+		}
+		out = append(out, s.issueJSON(rs, is))
+	}
+	page(w, r, out)
+}
+
+func containsAll(have, want []string) bool {
+	for _, l := range want {
+		if !slices.Contains(have, strings.TrimSpace(l)) {
+			return false
+		}
+	}
+	return true
+}
+
+type issueInput struct {
+	Title  *string
+	Body   *string
+	State  *string
+	Labels []json.RawMessage // strings, or {name: ...} objects
+}
+
+func (in issueInput) labelNames() []string {
+	var out []string
+	for _, raw := range in.Labels {
+		var name string
+		if json.Unmarshal(raw, &name) != nil {
+			var obj struct{ Name string }
+			_ = json.Unmarshal(raw, &obj)
+			name = obj.Name
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+func createIssue(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, body []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	var in issueInput
+	_ = json.Unmarshal(body, &in)
+	is := &Issue{Number: rs.nextNumber, State: "open", User: s.login(r), Labels: in.labelNames()}
+	if in.Title != nil {
+		is.Title = *in.Title
+	}
+	if in.Body != nil {
+		is.Body = *in.Body
+	}
+	rs.nextNumber++
+	rs.issues[is.Number] = is
+	writeJSON(w, http.StatusCreated, s.issueJSON(rs, is))
+}
+
+func getIssue(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	if is := s.issueOr404(w, rs, num(p, "issue_number")); is != nil {
+		writeJSON(w, http.StatusOK, s.issueJSON(rs, is))
+	}
+}
+
+func editIssue(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, body []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	is := s.issueOr404(w, rs, num(p, "issue_number"))
+	if is == nil {
+		return
+	}
+	var in issueInput
+	_ = json.Unmarshal(body, &in)
+	if in.Title != nil {
+		is.Title = *in.Title
+	}
+	if in.Body != nil {
+		is.Body = *in.Body
+	}
+	if in.State != nil {
+		is.State = *in.State
+	}
+	if in.Labels != nil {
+		is.Labels = in.labelNames()
+	}
+	writeJSON(w, http.StatusOK, s.issueJSON(rs, is))
+}
+
+func getPull(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	pr := rs.pulls[num(p, "pull_number")]
+	if pr == nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.pullJSON(rs, pr))
+}
+
+func listReviews(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	n := num(p, "pull_number")
+	if rs.pulls[n] == nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	var out []*github.PullRequestReview
+	for _, rv := range rs.reviews[n] {
+		out = append(out, &github.PullRequestReview{ID: github.Int64(rv.ID), User: user(rv.User),
+			State: github.String(rv.State), CommitID: github.String(rv.SHA)})
+	}
+	page(w, r, out)
+}
+
+func getPermission(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
+	perm := s.repo(p["owner"], p["repo"]).perms[p["username"]]
+	if perm == "" {
+		perm = "none"
+	}
+	writeJSON(w, http.StatusOK, &github.RepositoryPermissionLevel{Permission: github.String(perm), User: user(p["username"])})
+}
+
+func createInstallationToken(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
+	if num(p, "installation_id") != InstallationID {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	tok := "ghs_" + randHex(18)
+	s.tokens[tok] = true
+	writeJSON(w, http.StatusCreated, &github.InstallationToken{Token: github.String(tok),
+		ExpiresAt: &github.Timestamp{Time: time.Now().Add(time.Hour).UTC()}})
+}

@@ -1,0 +1,230 @@
+package githubtest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v4"
+)
+
+// Test GitHub App identity; the server verifies JWTs signed with AppKey.
+const (
+	AppID          = 4242
+	InstallationID = 777
+)
+
+// Server is an in-process stand-in for api.github.com and its git hosting.
+// Every API request is validated against GitHub's OpenAPI description; an
+// unknown route or a request the real API would reject fails the test.
+type Server struct {
+	t       testing.TB
+	srv     *httptest.Server
+	token   string
+	appKey  *rsa.PrivateKey
+	gitRoot string
+	git     http.Handler
+
+	mu       sync.Mutex
+	repos    map[string]*repoState // "owner/name"
+	tokens   map[string]bool       // accepted API tokens
+	nextID   int64
+	failures []failure
+	requests []string
+}
+
+type failure struct {
+	status    int
+	rateLimit bool
+}
+
+// NewServer starts a server that lives as long as the test. It accepts
+// Token() (or an installation token minted for the test App) on every API
+// and git request.
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{
+		t: t, token: "ghp_" + randHex(18), appKey: key, gitRoot: t.TempDir(),
+		repos: map[string]*repoState{}, tokens: map[string]bool{}, nextID: 1000,
+	}
+	s.tokens[s.token] = true
+	s.git = gitHandler(s.gitRoot)
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL is the API base URL, for go-github's BaseURL.
+func (s *Server) URL() string { return s.srv.URL + "/" }
+
+// EnterpriseURL is a GitHub Enterprise Server style base (https://host),
+// under which the API answers at /api/v3/.
+func (s *Server) EnterpriseURL() string { return s.srv.URL }
+
+// Token is the personal access token the server accepts.
+func (s *Server) Token() string { return s.token }
+
+// AppKey is the PEM private key of the test GitHub App (AppID).
+func (s *Server) AppKey() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(s.appKey)})
+}
+
+// FailNext answers the next n API requests with status (e.g. 502).
+func (s *Server) FailNext(n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures = append(s.failures, failure{status: status})
+	}
+}
+
+// RateLimitNext answers the next n API requests as GitHub does when the
+// primary rate limit is spent: 403 with X-RateLimit-Remaining: 0.
+func (s *Server) RateLimitNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures = append(s.failures, failure{status: http.StatusForbidden, rateLimit: true})
+	}
+}
+
+// Requests lists every request the server saw, as "METHOD /path?query".
+func (s *Server) Requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.requests...)
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, r.Method+" "+r.URL.RequestURI())
+	s.mu.Unlock()
+	if strings.Contains(r.URL.Path, ".git/") {
+		s.serveGit(w, r)
+		return
+	}
+	// GitHub Enterprise Server serves the same API under /api/v3.
+	if p, ok := strings.CutPrefix(r.URL.Path, "/api/v3/"); ok {
+		r.URL.Path = "/" + p
+		r.URL.RawPath = ""
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "unreadable body")
+		return
+	}
+	route, params, err := validate(r, body)
+	if err != nil {
+		s.t.Errorf("githubtest: %v", err)
+		status := http.StatusUnprocessableEntity
+		if route == nil && strings.Contains(err.Error(), "not in GitHub's REST API") {
+			status = http.StatusNotFound
+		}
+		writeError(w, status, err.Error())
+		return
+	}
+	if !s.authorized(w, r, route.Path) {
+		return
+	}
+	if s.injectFailure(w) {
+		return
+	}
+	h, ok := handlers[route.Method+" "+route.Path]
+	if !ok {
+		s.t.Errorf("githubtest: %s %s is in the description subset but has no handler", route.Method, route.Path)
+		writeError(w, http.StatusNotImplemented, "no handler")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h(s, w, r, params, body)
+}
+
+// authorized checks the Authorization header: a JWT of the test App on the
+// access token route, an accepted token everywhere else.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request, route string) bool {
+	scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if route == "/app/installations/{installation_id}/access_tokens" {
+		if strings.EqualFold(scheme, "bearer") && s.validJWT(cred) {
+			return true
+		}
+		writeError(w, http.StatusUnauthorized, "A JSON web token could not be decoded")
+		return false
+	}
+	s.mu.Lock()
+	ok := (strings.EqualFold(scheme, "token") || strings.EqualFold(scheme, "bearer")) && s.tokens[cred]
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusUnauthorized, "Bad credentials")
+	}
+	return ok
+}
+
+func (s *Server) validJWT(raw string) bool {
+	tok, err := jwt.Parse(raw, func(tok *jwt.Token) (any, error) {
+		if _, ok := tok.Method.(*jwt.SigningMethodRSA); !ok {
+			return nil, fmt.Errorf("unexpected signing method %v", tok.Header["alg"])
+		}
+		return &s.appKey.PublicKey, nil
+	})
+	if err != nil || !tok.Valid {
+		return false
+	}
+	claims, _ := tok.Claims.(jwt.MapClaims)
+	return fmt.Sprint(claims["iss"]) == strconv.Itoa(AppID)
+}
+
+func (s *Server) injectFailure(w http.ResponseWriter) bool {
+	s.mu.Lock()
+	if len(s.failures) == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	f := s.failures[0]
+	s.failures = s.failures[1:]
+	s.mu.Unlock()
+	if f.rateLimit {
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Used", "5000")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10))
+		writeError(w, f.status, "API rate limit exceeded for user ID 1.")
+		return true
+	}
+	writeError(w, f.status, http.StatusText(f.status))
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"message": msg, "documentation_url": "https://docs.github.com/rest"})
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

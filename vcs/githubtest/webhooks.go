@@ -1,0 +1,188 @@
+package githubtest
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// Secret is the webhook secret Deliver and Headers sign with.
+const Secret = "githubtest-webhook-secret"
+
+// payloads are real deliveries from npm @octokit/webhooks-examples, named
+// EVENT[.ACTION].json; made by scripts/github-fixtures.sh.
+//
+//go:embed testdata/webhooks/*.json
+var payloads embed.FS
+
+// PayloadNames lists the committed payloads ("pull_request.opened", ...).
+func PayloadNames() []string {
+	entries, _ := payloads.ReadDir("testdata/webhooks")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	return names
+}
+
+// Payload returns a real payload by name, e.g. "pull_request.opened".
+func Payload(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := payloads.ReadFile("testdata/webhooks/" + name + ".json")
+	if err != nil {
+		t.Fatalf("githubtest: no payload %q (have %v)", name, PayloadNames())
+	}
+	return b
+}
+
+// EventOf is the X-GitHub-Event of a payload name: "pull_request.opened"
+// is a pull_request event.
+func EventOf(name string) string {
+	ev, _, _ := strings.Cut(name, ".")
+	return ev
+}
+
+// Edit sets fields of a payload by dotted path ("pull_request.head.sha",
+// "pull_request.merged", "repository.clone_url") and leaves the rest as
+// GitHub sent it. A path that does not already exist fails the test: edits
+// change real fields, they never invent new ones.
+func Edit(t testing.TB, body []byte, set map[string]any) []byte {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("githubtest: edit: %v", err)
+	}
+	for path, v := range set {
+		keys := strings.Split(path, ".")
+		m := doc
+		for _, k := range keys[:len(keys)-1] {
+			next, ok := m[k].(map[string]any)
+			if !ok {
+				t.Fatalf("githubtest: edit %s: %s is not an object in the payload", path, k)
+			}
+			m = next
+		}
+		last := keys[len(keys)-1]
+		if _, ok := m[last]; !ok {
+			t.Fatalf("githubtest: edit %s: no such field in the payload", path)
+		}
+		m[last] = v
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatalf("githubtest: edit: %v", err)
+	}
+	return out
+}
+
+// SetRepo points every repository object of a pull_request, push,
+// issue_comment or ping payload at owner/name served by s, so plumb can
+// clone it: repository, and pull_request.base/head.repo where present.
+func (s *Server) SetRepo(t testing.TB, body []byte, owner, name string) []byte {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("githubtest: set repo: %v", err)
+	}
+	set := map[string]any{}
+	for _, prefix := range []string{"repository", "pull_request.base.repo", "pull_request.head.repo"} {
+		if !hasPath(doc, prefix) {
+			continue
+		}
+		set[prefix+".full_name"] = owner + "/" + name
+		set[prefix+".name"] = name
+		set[prefix+".clone_url"] = s.CloneURL(owner, name)
+		set[prefix+".owner.login"] = owner
+	}
+	return Edit(t, body, set)
+}
+
+func hasPath(doc map[string]any, path string) bool {
+	var cur any = doc
+	for _, k := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return false
+		}
+		if cur, ok = m[k]; !ok {
+			return false
+		}
+	}
+	_, ok := cur.(map[string]any)
+	return ok
+}
+
+// Sign returns the X-Hub-Signature-256 value GitHub sends for body.
+func Sign(secret, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+var deliveries atomic.Int64
+
+// Headers are the headers of a delivery of event, signed with Secret and
+// with a fresh X-GitHub-Delivery.
+func Headers(event string, body []byte) http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", "GitHub-Hookshot/githubtest")
+	h.Set("X-GitHub-Event", event)
+	h.Set("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-"+strconv.FormatInt(100000000000+deliveries.Add(1), 10))
+	h.Set("X-Hub-Signature-256", Sign([]byte(Secret), body))
+	return h
+}
+
+// Deliver POSTs a signed delivery of event to url, as GitHub would, and
+// returns the response (closed by the test's cleanup).
+func Deliver(t testing.TB, url, event string, body []byte) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = Headers(event, body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("githubtest: deliver %s: %v", event, err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// OnPullRequest turns an issue_comment payload (every example is on a plain
+// issue) into a comment on pull request number of owner/name: it sets
+// issue.number and adds issue.pull_request, the one object GitHub adds to
+// comments on pull requests.
+func OnPullRequest(t testing.TB, body []byte, owner, name string, number int) []byte {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("githubtest: on pull request: %v", err)
+	}
+	issue, ok := doc["issue"].(map[string]any)
+	if !ok {
+		t.Fatal("githubtest: on pull request: not an issue_comment payload")
+	}
+	base := "https://api.github.com/repos/" + owner + "/" + name
+	issue["number"] = number
+	issue["pull_request"] = map[string]any{
+		"url":       base + "/pulls/" + strconv.Itoa(number),
+		"html_url":  "https://github.com/" + owner + "/" + name + "/pull/" + strconv.Itoa(number),
+		"diff_url":  "https://github.com/" + owner + "/" + name + "/pull/" + strconv.Itoa(number) + ".diff",
+		"patch_url": "https://github.com/" + owner + "/" + name + "/pull/" + strconv.Itoa(number) + ".patch",
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

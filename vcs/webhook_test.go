@@ -1,0 +1,159 @@
+package vcs_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/vcs"
+	"github.com/plumbhq/plumb/vcs/githubtest"
+)
+
+var secret = []byte(githubtest.Secret)
+
+func TestParseWebhookSignature(t *testing.T) {
+	body := githubtest.Payload(t, "pull_request.opened")
+	good := githubtest.Sign(secret, body)
+	tests := []struct {
+		name string
+		sig  string
+		body []byte
+		code string
+	}{
+		{"ok", good, body, ""},
+		{"missing", "", body, plumb.EUNAUTHORIZED},
+		{"wrong", githubtest.Sign([]byte("other secret"), body), body, plumb.EUNAUTHORIZED},
+		{"truncated", good[:len(good)-2], body, plumb.EUNAUTHORIZED},
+		{"no prefix", strings.TrimPrefix(good, "sha256="), body, plumb.EUNAUTHORIZED},
+		{"sha1", "sha1=" + strings.Repeat("0", 40), body, plumb.EUNAUTHORIZED},
+		{"not hex", "sha256=" + strings.Repeat("z", 64), body, plumb.EUNAUTHORIZED},
+		{"body changed", good, append([]byte(" "), body...), plumb.EUNAUTHORIZED},
+		{"malformed json", githubtest.Sign(secret, []byte(`{"action":`)), []byte(`{"action":`), plumb.EINVALID},
+		{"wrong json shape", githubtest.Sign(secret, []byte(`{"number":"x"}`)), []byte(`{"number":"x"}`), plumb.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := githubtest.Headers("pull_request", tt.body)
+			h.Set(vcs.HeaderSignature, tt.sig)
+			if tt.sig == "" {
+				h.Del(vcs.HeaderSignature)
+			}
+			_, err := vcs.ParseWebhook(secret, h, tt.body)
+			if got := plumb.ErrorCode(err); got != tt.code {
+				t.Errorf("code = %q, want %q (err %v)", got, tt.code, err)
+			}
+		})
+	}
+	t.Run("no secret configured", func(t *testing.T) {
+		_, err := vcs.ParseWebhook(nil, githubtest.Headers("pull_request", body), body)
+		if plumb.ErrorCode(err) != plumb.EUNAUTHORIZED {
+			t.Errorf("err = %v, want unauthorized", err)
+		}
+	})
+	t.Run("insecure skips the check", func(t *testing.T) {
+		h := githubtest.Headers("pull_request", body)
+		h.Del(vcs.HeaderSignature)
+		w := vcs.Webhooks{Insecure: true}
+		if _, err := w.Parse(h, body); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// Each real payload parses to the Event plumb acts on (or is ignored).
+func TestParseWebhookPayloads(t *testing.T) {
+	const sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+	pr := plumb.Event{Kind: plumb.EventPullRequest, Repo: "Codertocat/Hello-World", CloneURL: "https://github.com/Codertocat/Hello-World.git",
+		PR: 2, BaseRef: "master", BaseSHA: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", HeadRef: "changes", HeadSHA: sha,
+		Sender: "Codertocat", DefaultBranch: "master"}
+	with := func(e plumb.Event, f func(*plumb.Event)) plumb.Event { f(&e); return e }
+	tests := []struct {
+		name string
+		edit map[string]any
+		want plumb.Event
+	}{
+		{"pull_request.opened", nil, with(pr, func(e *plumb.Event) { e.Action = "opened" })},
+		{"pull_request.closed", map[string]any{"pull_request.merged": true}, with(pr, func(e *plumb.Event) { e.Action = "closed"; e.Merged = true })},
+		{"pull_request.opened", map[string]any{"pull_request.head.repo.full_name": "evil/Hello-World"}, with(pr, func(e *plumb.Event) { e.Action = "opened"; e.Fork = true })},
+		{"pull_request.opened", map[string]any{"pull_request.head.repo": nil}, with(pr, func(e *plumb.Event) { e.Action = "opened"; e.Fork = true })},
+		{"pull_request.labeled", nil, with(pr, func(e *plumb.Event) { e.Action = "labeled"; e.Ignored = "plumb does not act on pull_request labeled" })},
+		{"push", map[string]any{"ref": "refs/heads/master"}, plumb.Event{Kind: plumb.EventPush, Repo: "Codertocat/Hello-World",
+			CloneURL: "https://github.com/Codertocat/Hello-World.git", HeadRef: "master", BaseSHA: "0000000000000000000000000000000000000000",
+			HeadSHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", Sender: "Codertocat", DefaultBranch: "master"}},
+		{"issue_comment.created", nil,
+			plumb.Event{Kind: plumb.EventComment, Action: "created", Repo: "Codertocat/Hello-World", CloneURL: "https://github.com/Codertocat/Hello-World.git",
+				PR: 1, Sender: "Codertocat", DefaultBranch: "master", Comment: "You are totally right! I'll get this fixed right away."}},
+		{"ping", nil, plumb.Event{Kind: "ping", Repo: "Octocoders/Hello-World", Ignored: "ping"}},
+		{"star.created", nil, plumb.Event{Kind: "star", Repo: "Codertocat/Hello-World", Ignored: "plumb does not act on star events"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := githubtest.Payload(t, tt.name)
+			if tt.name == "issue_comment.created" {
+				body = githubtest.OnPullRequest(t, body, "Codertocat", "Hello-World", 1)
+			}
+			if tt.edit != nil {
+				body = githubtest.Edit(t, body, tt.edit)
+			}
+			h := githubtest.Headers(githubtest.EventOf(tt.name), body)
+			got, err := vcs.ParseWebhook(secret, h, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.want.Delivery = h.Get(vcs.HeaderDelivery)
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(plumb.Event{}, "ReceivedAt")); diff != "" {
+				t.Errorf("event (-want +got):\n%s", diff)
+			}
+			if got.ReceivedAt.IsZero() {
+				t.Error("ReceivedAt not set")
+			}
+		})
+	}
+}
+
+func TestParseWebhookForm(t *testing.T) {
+	payload := githubtest.Payload(t, "ping")
+	body := []byte("payload=" + url.QueryEscape(string(payload)))
+	h := githubtest.Headers("ping", body)
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
+	ev, err := vcs.ParseWebhook(secret, h, body)
+	if err != nil || ev.Ignored != "ping" {
+		t.Fatalf("ev = %+v, err = %v", ev, err)
+	}
+}
+
+func TestParseWebhookMissingHeaders(t *testing.T) {
+	body := githubtest.Payload(t, "ping")
+	for _, name := range []string{vcs.HeaderEvent, vcs.HeaderDelivery} {
+		h := githubtest.Headers("ping", body)
+		h.Del(name)
+		if _, err := vcs.ParseWebhook(secret, h, body); plumb.ErrorCode(err) != plumb.EINVALID {
+			t.Errorf("without %s: err = %v, want invalid", name, err)
+		}
+	}
+}
+
+func FuzzParseWebhook(f *testing.F) {
+	for _, name := range githubtest.PayloadNames() {
+		f.Add(githubtest.EventOf(name), githubtest.Payload(f, name))
+	}
+	f.Add("pull_request", []byte(`{"pull_request":null}`))
+	f.Add("push", []byte(`{"ref":7}`))
+	f.Fuzz(func(t *testing.T, event string, body []byte) {
+		h := githubtest.Headers(event, body)
+		ev, err := vcs.ParseWebhook(secret, h, body)
+		if err != nil {
+			if c := plumb.ErrorCode(err); c != plumb.EINVALID {
+				t.Fatalf("signed body: code %q: %v", c, err)
+			}
+			return
+		}
+		if ev.Delivery == "" || string(ev.Kind) != event {
+			t.Fatalf("event %+v for %q", ev, event)
+		}
+	})
+}
