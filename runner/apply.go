@@ -75,12 +75,10 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 		return nil
 	}
 	w, err := r.prepare(ctx, t, dir, log)
-	if w != nil && w.varFile != "" {
-		defer os.Remove(w.varFile)
-	}
 	if err != nil {
 		return err
 	}
+	defer w.close()
 	run.Engine, run.EngineVersion = w.bin.Engine, w.bin.VersionString()
 	// The saved plan holds real values: it goes as soon as it is used.
 	defer os.Remove(planPath)

@@ -35,12 +35,10 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 		return err
 	}
 	w, err := r.prepare(ctx, t, dir, log)
-	if w != nil && w.varFile != "" {
-		defer os.Remove(w.varFile)
-	}
 	if err != nil {
 		return err
 	}
+	defer w.close()
 	run.Engine, run.EngineVersion = w.bin.Engine, w.bin.VersionString()
 	planPath := filepath.Join(dir, planFile)
 	stateDigest := ""

@@ -48,6 +48,7 @@ type workdir struct {
 	cfg     rootConfig
 	tf      *tfexec.Terraform
 	varFile string // "" or a 0600 var file to delete after the run
+	release func() // gives the worktree back for pruning
 	// lockCommitted: the repo has its own .terraform.lock.hcl, which wins.
 	lockCommitted bool
 	log           io.Writer // the run log the engine writes to
@@ -61,10 +62,17 @@ const backendOverride = "zz_plumb_backend_override.tf"
 // prepare materialises the commit, picks the engine, wires the backend and
 // runs init when its inputs changed. Engine output goes to log.
 func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Writer) (*workdir, error) {
-	root, err := r.trees.get(ctx, t.Commit, t.Tree)
+	root, release, err := r.trees.get(ctx, t.Commit, t.Tree)
 	if err != nil {
 		return nil, err
 	}
+	w := &workdir{release: release}
+	ok := false
+	defer func() {
+		if !ok { // prepare failed: nothing will use the worktree or var file
+			w.close()
+		}
+	}()
 	dir := filepath.Join(root, filepath.FromSlash(t.Project.Dir))
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, plumb.Errorf(plumb.ENOTFOUND, "project %s: directory %s does not exist at commit %.12s", t.Project.Name, t.Project.Dir, t.Commit)
@@ -73,7 +81,7 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	if engine == "" {
 		engine = plumb.EngineTofu
 	}
-	w := &workdir{dir: dir, dataDir: r.projectDataDir(t.Repo, t.Project.Dir, workspaceOf(t.Project))}
+	w.dir, w.dataDir = dir, r.projectDataDir(t.Repo, t.Project.Dir, workspaceOf(t.Project))
 	if _, err := fs.Stat(t.Tree, path.Join(t.Project.Dir, ".terraform.lock.hcl")); err == nil {
 		w.lockCommitted = true
 	}
@@ -133,7 +141,19 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 			}
 		}
 	}
+	ok = true
 	return w, nil
+}
+
+// close deletes the run's var file and gives the worktree back.
+func (w *workdir) close() {
+	if w.varFile != "" {
+		os.Remove(w.varFile)
+	}
+	if w.release != nil {
+		w.release()
+		w.release = nil
+	}
 }
 
 func writeBackendOverride(dir, stateDir string) error {
