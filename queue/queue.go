@@ -1,0 +1,274 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/plumbhq/plumb"
+)
+
+// Compile-time proof that Queue is the server's sink.
+var _ plumb.EventSink = (*Queue)(nil)
+
+// Defaults, sized for Terraform: a plan or apply may run for an hour.
+const (
+	DefaultJobTimeout        = 2 * time.Hour
+	DefaultMaxWorkers        = 2
+	DefaultMaxAttempts       = 5
+	DefaultConflictSnooze    = 30 * time.Second
+	DefaultFetchPollInterval = 500 * time.Millisecond
+)
+
+// Config configures a Queue. Zero fields take the defaults above.
+type Config struct {
+	// DB is the store's SQLite handle (busy_timeout, WAL and immediate
+	// transactions already set); the queue shares the file.
+	DB      *sql.DB
+	Handler plumb.EventHandler
+	Logger  *slog.Logger
+
+	// MaxWorkers bounds the events handled at once.
+	MaxWorkers int
+	// JobTimeout cancels a handler running longer than this.
+	JobTimeout time.Duration
+	// RescueStuckJobsAfter re-queues a job left running this long by a
+	// worker that vanished; it must exceed JobTimeout (default: JobTimeout
+	// plus 30 minutes) or a live run would be started twice.
+	RescueStuckJobsAfter time.Duration
+	// MaxAttempts is how often an event is tried before it is marked failed.
+	MaxAttempts int
+	// ConflictSnooze is how long an event waits when its handler reports
+	// ECONFLICT (a lock held by another pull request).
+	ConflictSnooze time.Duration
+	// FetchPollInterval is how often workers look for new jobs: SQLite has
+	// no LISTEN/NOTIFY, so this bounds the delay between accept and work.
+	FetchPollInterval time.Duration
+	// RecoverRunning makes Start re-queue jobs a killed process left
+	// running, at once instead of after RescueStuckJobsAfter. Set it only
+	// when this process is the only one working the database (plumb serve
+	// holds a lock file in the data dir for that).
+	RecoverRunning bool
+	// Redact scrubs secrets from handler errors before they are stored.
+	Redact func(string) string
+	// Now stamps received and processed times; time.Now when nil.
+	Now func() time.Time
+}
+
+// Queue is the durable event queue: an EventSink for the server and a
+// service (Start/Stop) running the workers.
+type Queue struct {
+	cfg    Config
+	db     *sql.DB
+	client *river.Client[*sql.Tx]
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	started bool
+}
+
+// New migrates River's tables and plumb_events in db and returns a stopped
+// queue. Accept works before Start: events wait in the table.
+func New(ctx context.Context, cfg Config) (*Queue, error) {
+	if cfg.DB == nil || cfg.Handler == nil {
+		return nil, errors.New("queue: Config needs DB and Handler")
+	}
+	cfg = withDefaults(cfg)
+	if cfg.RescueStuckJobsAfter <= cfg.JobTimeout {
+		return nil, plumb.Errorf(plumb.EINVALID, "queue: RescueStuckJobsAfter (%s) must exceed JobTimeout (%s), or a live run would be rescued and started twice", cfg.RescueStuckJobsAfter, cfg.JobTimeout)
+	}
+	driver := riversqlite.New(cfg.DB)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("queue: river migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("queue: river migrations: %w", err)
+	}
+	if err := migrate(ctx, cfg.DB); err != nil {
+		return nil, err
+	}
+	q := &Queue{cfg: cfg, db: cfg.DB, log: cfg.Logger}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &worker{q: q}); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	q.client, err = river.NewClient(driver, &river.Config{
+		Logger:               cfg.Logger,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		MaxAttempts:          cfg.MaxAttempts,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        min(river.FetchCooldownDefault, cfg.FetchPollInterval),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:              workers,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: river client: %w", err)
+	}
+	return q, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = DefaultMaxWorkers
+	}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = DefaultJobTimeout
+	}
+	if cfg.RescueStuckJobsAfter <= 0 {
+		cfg.RescueStuckJobsAfter = cfg.JobTimeout + 30*time.Minute
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.ConflictSnooze <= 0 {
+		cfg.ConflictSnooze = DefaultConflictSnooze
+	}
+	if cfg.FetchPollInterval <= 0 {
+		cfg.FetchPollInterval = DefaultFetchPollInterval
+	}
+	if cfg.Redact == nil {
+		cfg.Redact = func(s string) string { return s }
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg
+}
+
+// Start recovers what a killed process left running (with RecoverRunning)
+// and starts the workers. They stop when Stop is called or ctx ends.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.cfg.RecoverRunning {
+		if err := q.recoverRunning(ctx); err != nil {
+			return err
+		}
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("queue: start: %w", err)
+	}
+	q.mu.Lock()
+	q.started = true
+	q.mu.Unlock()
+	return nil
+}
+
+// Stop stops fetching and waits for running handlers to finish. When ctx
+// ends first, it cancels them (a handler must then stop its engine) and
+// waits briefly for them to return; their jobs are retried after a
+// restart.
+func (q *Queue) Stop(ctx context.Context) error {
+	q.mu.Lock()
+	started := q.started
+	q.started = false
+	q.mu.Unlock()
+	if !started {
+		return nil
+	}
+	err := q.client.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	q.log.Warn("queue: drain deadline reached; cancelling running handlers")
+	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := q.client.StopAndCancel(hard); err != nil {
+		return fmt.Errorf("queue: stop: %w", err)
+	}
+	return nil
+}
+
+// Ready reports whether the database answers and the workers run; /readyz
+// uses it.
+func (q *Queue) Ready(ctx context.Context) error {
+	var n int
+	if err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE id = 0`).Scan(&n); err != nil {
+		return fmt.Errorf("queue: database: %w", err)
+	}
+	q.mu.Lock()
+	started := q.started
+	q.mu.Unlock()
+	if !started {
+		return errors.New("queue: workers not running")
+	}
+	select {
+	case <-q.client.Stopped():
+		return errors.New("queue: workers stopped")
+	default:
+	}
+	return nil
+}
+
+// JobStates are River's job states, every one reported by JobCounts.
+var JobStates = []string{"available", "cancelled", "completed", "discarded", "pending", "retryable", "running", "scheduled"}
+
+// JobCounts returns the number of jobs in each state (zeros included), for
+// the plumb_queue_jobs gauge.
+func (q *Queue) JobCounts(ctx context.Context) (map[string]int, error) {
+	counts := make(map[string]int, len(JobStates))
+	for _, s := range JobStates {
+		counts[s] = 0
+	}
+	rows, err := q.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("queue: job counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("queue: job counts: %w", err)
+		}
+		counts[state] = n
+	}
+	return counts, rows.Err()
+}
+
+// recoverRunning puts jobs a dead process left running back in line, so a
+// restart resumes them now rather than after RescueStuckJobsAfter. The
+// interrupted attempt counts: a job that keeps killing the process ends
+// discarded, its event marked failed.
+func (q *Queue) recoverRunning(ctx context.Context) error {
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("queue: recover: %w", err)
+	}
+	defer tx.Rollback()
+	const interrupted = "interrupted: plumb stopped while handling this event"
+	if _, err := tx.ExecContext(ctx, `UPDATE plumb_events SET status = $1, error = $2
+		WHERE delivery IN (SELECT json_extract(args, '$.delivery') FROM river_job WHERE state = 'running' AND attempt >= max_attempts)`,
+		StatusFailed, interrupted+"; no attempts left"); err != nil {
+		return fmt.Errorf("queue: recover: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE plumb_events SET status = $1, error = $2
+		WHERE delivery IN (SELECT json_extract(args, '$.delivery') FROM river_job WHERE state = 'running' AND attempt < max_attempts)`,
+		StatusQueued, interrupted+"; queued again"); err != nil {
+		return fmt.Errorf("queue: recover: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = datetime('now', 'subsec')
+		WHERE state = 'running' AND attempt >= max_attempts`); err != nil {
+		return fmt.Errorf("queue: recover: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
+		WHERE state = 'running'`)
+	if err != nil {
+		return fmt.Errorf("queue: recover: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		q.log.Warn("queue: re-queued events interrupted by a stop", "jobs", n)
+	}
+	return tx.Commit()
+}
