@@ -45,7 +45,9 @@ func router() (routers.Router, error) {
 		}
 		// Match on paths alone: the test server's URL is not api.github.com.
 		doc.Servers = nil
-		specRouter, specErr = legacy.NewRouter(doc)
+		// GitHub's own examples do not all match its schemas; they are not
+		// what is being checked here.
+		specRouter, specErr = legacy.NewRouter(doc, openapi3.DisableExamplesValidation())
 		SpecLoadTime = time.Since(start)
 	})
 	return specRouter, specErr

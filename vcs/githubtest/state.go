@@ -237,3 +237,15 @@ func (s *Server) pullJSON(r *repoState, p *PullRequest) *github.PullRequest {
 		Base:    &github.PullRequestBranch{Ref: github.String(p.BaseRef), SHA: github.String(p.BaseSHA), Repo: repo},
 	}
 }
+
+// AddComment posts a comment by user on issue or pull request number, as
+// people other than plumb do.
+func (s *Server) AddComment(owner, name string, number int, login, body string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now().UTC()
+	c := &Comment{ID: s.id(), Issue: number, Body: body, User: login, CreatedAt: now, UpdatedAt: now}
+	r := s.repo(owner, name)
+	r.comments = append(r.comments, c)
+	return c.ID
+}

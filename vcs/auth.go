@@ -1,0 +1,167 @@
+package vcs
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v60/github"
+
+	"github.com/plumbhq/plumb"
+)
+
+// GitHubConfig says how to reach GitHub and as whom. Set Token, or AppID,
+// InstallationID and PrivateKey.
+type GitHubConfig struct {
+	// BaseURL is "" for github.com, or the GitHub Enterprise Server address
+	// (https://ghe.example.com; /api/v3/ is added when missing).
+	BaseURL string
+	// Token is a personal access token (or any token GitHub takes).
+	Token string
+	// GitHub App: its id, the installation on the repositories, and the
+	// App's private key (PEM).
+	AppID          int64
+	InstallationID int64
+	PrivateKey     []byte
+	// Redactor learns every token used, so none leaves plumb in a comment,
+	// a log line or an error. Required.
+	Redactor *plumb.Redactor
+	// Transport is the base HTTP transport (http.DefaultTransport when nil).
+	Transport http.RoundTripper
+}
+
+// credentials hands out the token for API calls and git over HTTPS.
+type credentials interface {
+	Token(ctx context.Context) (string, error)
+}
+
+type staticToken string
+
+func (t staticToken) Token(context.Context) (string, error) { return string(t), nil }
+
+// newClient builds the go-github client for cfg.
+//
+// Errors: EINVALID when cfg names no usable credentials or a bad URL or key.
+func newClient(cfg GitHubConfig) (*github.Client, credentials, error) {
+	if cfg.Redactor == nil {
+		return nil, nil, plumb.Errorf(plumb.EINVALID, "github: a redactor is required")
+	}
+	base := cfg.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	var (
+		hc    *http.Client
+		creds credentials
+	)
+	switch {
+	case cfg.Token != "" && cfg.AppID != 0:
+		return nil, nil, plumb.Errorf(plumb.EINVALID, "github: set a token or a GitHub App, not both")
+	case cfg.Token != "":
+		cfg.Redactor.Add(cfg.Token)
+		creds = staticToken(cfg.Token)
+		hc = &http.Client{Transport: base}
+	case cfg.AppID != 0:
+		if cfg.InstallationID == 0 || len(cfg.PrivateKey) == 0 {
+			return nil, nil, plumb.Errorf(plumb.EINVALID, "github app %d: installation id and private key are required", cfg.AppID)
+		}
+		itr, err := ghinstallation.New(base, cfg.AppID, cfg.InstallationID, cfg.PrivateKey)
+		if err != nil {
+			// The key's bytes are not in this error: ghinstallation reports
+			// only that it could not parse it.
+			return nil, nil, plumb.Errorf(plumb.EINVALID, "github app %d: private key: %w", cfg.AppID, err)
+		}
+		if cfg.BaseURL != "" {
+			itr.BaseURL = strings.TrimRight(enterpriseAPI(cfg.BaseURL), "/")
+		}
+		app := &appToken{itr: itr, redact: cfg.Redactor}
+		creds = app
+		hc = &http.Client{Transport: &redactingTransport{app: app}}
+	default:
+		return nil, nil, plumb.Errorf(plumb.EINVALID, "github: no credentials: set a token or a GitHub App")
+	}
+	client := github.NewClient(hc)
+	if cfg.Token != "" {
+		client = client.WithAuthToken(cfg.Token)
+	}
+	if cfg.BaseURL != "" {
+		u, err := url.Parse(cfg.BaseURL)
+		if err != nil || u.Host == "" {
+			return nil, nil, plumb.Errorf(plumb.EINVALID, "github: base url %q is not an absolute URL", cfg.BaseURL)
+		}
+		if client, err = client.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL); err != nil {
+			return nil, nil, plumb.Errorf(plumb.EINVALID, "github: base url: %w", err)
+		}
+	}
+	return client, creds, nil
+}
+
+// enterpriseAPI is the API root of a GitHub Enterprise Server address, as
+// go-github's WithEnterpriseURLs computes it.
+func enterpriseAPI(base string) string {
+	base = strings.TrimRight(base, "/") + "/"
+	if !strings.HasSuffix(base, "/api/v3/") && !strings.HasPrefix(base, "https://api.") && !strings.Contains(base, ".api.") {
+		base += "api/v3/"
+	}
+	return base
+}
+
+// appToken is a GitHub App installation token, minted and refreshed by
+// ghinstallation; each new token is taught to the redactor.
+type appToken struct {
+	itr    *ghinstallation.Transport
+	redact *plumb.Redactor
+	mu     sync.Mutex
+	last   string
+}
+
+func (a *appToken) Token(ctx context.Context) (string, error) {
+	tok, err := a.itr.Token(ctx)
+	if err != nil {
+		return "", plumb.Errorf(plumb.EUNAUTHORIZED, "github app: installation token: %s", a.redact.String(err.Error()))
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if tok != a.last {
+		a.redact.Add(tok)
+		a.last = tok
+	}
+	return tok, nil
+}
+
+// redactingTransport makes sure the installation token is known to the
+// redactor before any request that carries it.
+type redactingTransport struct{ app *appToken }
+
+func (t *redactingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	_, _ = t.app.Token(req.Context()) // on error, RoundTrip reports its own
+	return t.app.itr.RoundTrip(req)
+}
+
+// GitCredentials is the user name and password for git over HTTPS as
+// GitHub takes them (x-access-token and the token), for go-git's
+// transport/http.BasicAuth. The token travels in the Authorization header,
+// never in the clone URL.
+func (g *GitHub) GitCredentials(ctx context.Context) (username, password string, err error) {
+	tok, err := g.creds.Token(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return "x-access-token", tok, nil
+}
+
+// GitHeader is the same credentials as an HTTP header, for the git CLI
+// (git -c http.extraHeader="Authorization: ...") or any other client.
+func (g *GitHub) GitHeader(ctx context.Context) (http.Header, error) {
+	user, pass, err := g.GitCredentials(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+	return h, nil
+}

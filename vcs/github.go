@@ -1,0 +1,321 @@
+package vcs
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/plumbhq/plumb"
+)
+
+// GitHub is plumb's plumb.Forge on GitHub (and GitHub Enterprise Server):
+// PR comments edited in place, commit statuses, and the issues the drift
+// sweep keeps. Every text it sends has been through the Redactor.
+type GitHub struct {
+	client *github.Client
+	creds  credentials
+	redact *plumb.Redactor
+}
+
+var _ plumb.Forge = (*GitHub)(nil)
+
+// NewGitHub returns a GitHub client for cfg. It makes no request.
+//
+// Errors: EINVALID for missing or conflicting credentials, or a bad URL or key.
+func NewGitHub(cfg GitHubConfig) (*GitHub, error) {
+	client, creds, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &GitHub{client: client, creds: creds, redact: cfg.Redactor}, nil
+}
+
+// ReportPlans writes the report's comment bodies onto pull request r.PR,
+// editing plumb's earlier comments in place (part i edits part i, missing
+// parts are created, parts left over from a longer report are deleted),
+// then sets one commit status per project on r.Head. A report without a
+// PR only sets statuses.
+//
+// Errors: EUNAUTHORIZED (bad credentials, no permission), ENOTFOUND (no
+// such repository or PR), EINVALID (GitHub rejected the request),
+// EINTERNAL (5xx, rate limit, network: worth retrying; a retry converges,
+// it never duplicates comments).
+func (g *GitHub) ReportPlans(ctx context.Context, r plumb.PlanReport) error {
+	owner, name, err := splitRepo(r.Repo)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if r.PR > 0 {
+		if err := g.upsertComments(ctx, owner, name, r.PR, RenderComment(r, 0)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if r.Head != "" {
+		for _, p := range r.Projects {
+			if p.Run == nil {
+				continue
+			}
+			if err := g.setStatus(ctx, owner, name, r.Head, ProjectStatus(p)); err != nil {
+				errs = append(errs, err)
+				break // the next ones would fail the same way
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SetStatus sets one commit status on sha of repo ("owner/name").
+//
+// Errors: as ReportPlans; EINVALID for a state GitHub does not know.
+func (g *GitHub) SetStatus(ctx context.Context, repo, sha string, s plumb.CommitStatus) error {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return err
+	}
+	return g.setStatus(ctx, owner, name, sha, s)
+}
+
+func (g *GitHub) setStatus(ctx context.Context, owner, name, sha string, s plumb.CommitStatus) error {
+	st := &github.RepoStatus{
+		State:       github.String(s.State),
+		Context:     github.String(truncate(g.redact.String(s.Context), 255)),
+		Description: github.String(truncate(g.redact.String(s.Description), MaxStatusDescription)),
+	}
+	if s.TargetURL != "" {
+		st.TargetURL = github.String(s.TargetURL)
+	}
+	_, _, err := g.client.Repositories.CreateStatus(ctx, owner, name, sha, st)
+	return g.fail(err, "set status %q on %s/%s@%.12s", s.Context, owner, name, sha)
+}
+
+// ownComment is one of plumb's comments on a PR and the part it holds.
+type ownComment struct {
+	id   int64
+	part int
+	body string
+}
+
+func (g *GitHub) upsertComments(ctx context.Context, owner, name string, pr int, bodies []string) error {
+	existing, err := g.ownComments(ctx, owner, name, pr)
+	if err != nil {
+		return err
+	}
+	byPart := map[int]ownComment{}
+	var extra []ownComment // duplicates of a part (two racing writers) and leftovers
+	for _, c := range existing {
+		if _, dup := byPart[c.part]; dup || c.part > len(bodies) {
+			extra = append(extra, c)
+			continue
+		}
+		byPart[c.part] = c
+	}
+	for i, body := range bodies {
+		body = g.redact.String(body)
+		c, ok := byPart[i+1]
+		switch {
+		case ok && c.body == body:
+		case ok:
+			_, _, err = g.client.Issues.EditComment(ctx, owner, name, c.id, &github.IssueComment{Body: github.String(body)})
+			err = g.fail(err, "edit comment %d on %s/%s#%d", c.id, owner, name, pr)
+		default:
+			_, _, err = g.client.Issues.CreateComment(ctx, owner, name, pr, &github.IssueComment{Body: github.String(body)})
+			err = g.fail(err, "comment on %s/%s#%d", owner, name, pr)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, c := range extra {
+		_, err := g.client.Issues.DeleteComment(ctx, owner, name, c.id)
+		if err = g.fail(err, "delete comment %d on %s/%s#%d", c.id, owner, name, pr); err != nil && plumb.ErrorCode(err) != plumb.ENOTFOUND {
+			return err
+		}
+	}
+	return nil
+}
+
+// ownComments lists plumb's comments on a PR (those starting with
+// CommentMarker), across every page, by part then age.
+func (g *GitHub) ownComments(ctx context.Context, owner, name string, pr int) ([]ownComment, error) {
+	var out []ownComment
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	for {
+		page, resp, err := g.client.Issues.ListComments(ctx, owner, name, pr, opts)
+		if err := g.fail(err, "list comments of %s/%s#%d", owner, name, pr); err != nil {
+			return nil, err
+		}
+		for _, c := range page {
+			if part, ok := commentPart(c.GetBody()); ok {
+				out = append(out, ownComment{id: c.GetID(), part: part, body: c.GetBody()})
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	slices.SortStableFunc(out, func(a, b ownComment) int {
+		if a.part != b.part {
+			return a.part - b.part
+		}
+		return int(a.id - b.id)
+	})
+	return out, nil
+}
+
+// commentPart reads the part number from a plumb comment's first line:
+// "<!-- plumb:plan -->" is part 1, "<!-- plumb:plan part 2 of 3 -->" part 2.
+func commentPart(body string) (int, bool) {
+	rest, ok := strings.CutPrefix(body, CommentMarker)
+	if !ok {
+		return 0, false
+	}
+	head, _, ok := strings.Cut(rest, "-->")
+	if !ok {
+		return 0, false
+	}
+	head = strings.TrimSpace(head)
+	if head == "" {
+		return 1, true
+	}
+	var n, m int
+	if f := strings.Fields(head); len(f) == 4 && f[0] == "part" && f[2] == "of" {
+		n, _ = strconv.Atoi(f[1])
+		m, _ = strconv.Atoi(f[3])
+	}
+	if n < 1 || m < n {
+		return 0, false
+	}
+	return n, true
+}
+
+// fail turns a go-github error into a plumb error whose message has been
+// redacted, coded by what the caller should do about it.
+func (g *GitHub) fail(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	code := plumb.EINTERNAL
+	var rl *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	var er *github.ErrorResponse
+	switch {
+	case errors.As(err, &rl), errors.As(err, &abuse):
+		// Retry later: the queue's backoff is the right tool.
+	case errors.As(err, &er) && er.Response != nil:
+		switch er.Response.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			code = plumb.EUNAUTHORIZED
+		case http.StatusNotFound:
+			code = plumb.ENOTFOUND
+		case http.StatusUnprocessableEntity, http.StatusBadRequest:
+			code = plumb.EINVALID
+		}
+	}
+	action := plumb.Errorf(code, format, args...).Message
+	return &plumb.Error{Code: code, Message: g.redact.String(action + ": " + err.Error()), Err: err}
+}
+
+func splitRepo(repo string) (owner, name string, err error) {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", plumb.Errorf(plumb.EINVALID, "repository %q is not owner/name", repo)
+	}
+	return owner, name, nil
+}
+
+// Issue is a GitHub issue as the drift sweep sees it.
+type Issue struct {
+	Number int
+	Title  string
+	Body   string
+	State  string // open, closed
+	URL    string // web page
+	Labels []string
+}
+
+func issueOf(is *github.Issue) *Issue {
+	out := &Issue{Number: is.GetNumber(), Title: is.GetTitle(), Body: is.GetBody(), State: is.GetState(), URL: is.GetHTMLURL()}
+	for _, l := range is.Labels {
+		out.Labels = append(out.Labels, l.GetName())
+	}
+	return out
+}
+
+// FindIssue returns the newest open issue (not pull request) of repo with
+// exactly title and carrying label, or nil when there is none.
+//
+// Errors: as ReportPlans.
+func (g *GitHub) FindIssue(ctx context.Context, repo, title, label string) (*Issue, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	opts := &github.IssueListByRepoOptions{State: "open", ListOptions: github.ListOptions{PerPage: 100}}
+	if label != "" {
+		opts.Labels = []string{label}
+	}
+	for {
+		page, resp, err := g.client.Issues.ListByRepo(ctx, owner, name, opts)
+		if err := g.fail(err, "list issues of %s", repo); err != nil {
+			return nil, err
+		}
+		for _, is := range page {
+			if !is.IsPullRequest() && is.GetTitle() == title {
+				return issueOf(is), nil
+			}
+		}
+		if resp.NextPage == 0 {
+			return nil, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// CreateIssue opens an issue with a redacted body.
+//
+// Errors: as ReportPlans.
+func (g *GitHub) CreateIssue(ctx context.Context, repo, title, body string, labels []string) (*Issue, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	req := &github.IssueRequest{Title: github.String(g.redact.String(title)), Body: github.String(g.redact.String(body))}
+	if len(labels) > 0 {
+		req.Labels = &labels
+	}
+	is, _, err := g.client.Issues.Create(ctx, owner, name, req)
+	if err := g.fail(err, "create issue in %s", repo); err != nil {
+		return nil, err
+	}
+	return issueOf(is), nil
+}
+
+// UpdateIssue replaces an issue's body (redacted) and reopens it if closed.
+//
+// Errors: as ReportPlans.
+func (g *GitHub) UpdateIssue(ctx context.Context, repo string, number int, body string) error {
+	return g.editIssue(ctx, repo, number, &github.IssueRequest{Body: github.String(g.redact.String(body)), State: github.String("open")})
+}
+
+// CloseIssue closes an issue, as completed.
+//
+// Errors: as ReportPlans.
+func (g *GitHub) CloseIssue(ctx context.Context, repo string, number int) error {
+	return g.editIssue(ctx, repo, number, &github.IssueRequest{State: github.String("closed"), StateReason: github.String("completed")})
+}
+
+func (g *GitHub) editIssue(ctx context.Context, repo string, number int, req *github.IssueRequest) error {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return err
+	}
+	_, _, err = g.client.Issues.Edit(ctx, owner, name, number, req)
+	return g.fail(err, "edit issue %s#%d", repo, number)
+}
