@@ -55,7 +55,7 @@ type failure struct {
 // and git request.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := appKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +69,11 @@ func NewServer(t testing.TB) *Server {
 	t.Cleanup(s.srv.Close)
 	return s
 }
+
+var appKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
+	// One App key per test binary: generating one costs ~0.1 s.
+	return rsa.GenerateKey(rand.Reader, 2048)
+})
 
 // URL is the API base URL, for go-github's BaseURL.
 func (s *Server) URL() string { return s.srv.URL + "/" }

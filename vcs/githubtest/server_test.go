@@ -1,0 +1,175 @@
+package githubtest_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/plumbhq/plumb/vcs/githubtest"
+)
+
+// recorder stands in for the test so a rejection the server reports can be
+// checked instead of failing this test.
+type recorder struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) rejections() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errs...)
+}
+
+func client(t testing.TB, srv *githubtest.Server) *github.Client {
+	c, err := github.NewClient(nil).WithAuthToken(srv.Token()).WithEnterpriseURLs(srv.URL(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The validator bites: requests the real API would refuse fail the test
+// and get the answer GitHub would give.
+func TestServerRejectsInvalidRequests(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		do     func(c *github.Client) (*github.Response, error)
+		status int
+		want   string
+	}{
+		{"status state not in the enum", func(c *github.Client) (*github.Response, error) {
+			_, resp, err := c.Repositories.CreateStatus(ctx, "acme", "infra", "abc123", &github.RepoStatus{State: github.String("bogus"), Context: github.String("plumb/plan: x")})
+			return resp, err
+		}, 422, "bogus"},
+		{"status without a state", func(c *github.Client) (*github.Response, error) {
+			_, resp, err := c.Repositories.CreateStatus(ctx, "acme", "infra", "abc123", &github.RepoStatus{Context: github.String("plumb/plan: x")})
+			return resp, err
+		}, 422, "state"},
+		{"comment body field misspelt", func(c *github.Client) (*github.Response, error) {
+			req, _ := c.NewRequest("POST", "repos/acme/infra/issues/1/comments", map[string]string{"bodi": "hi"})
+			return c.Do(ctx, req, nil)
+		}, 422, "body"},
+		{"a field the operation does not declare", func(c *github.Client) (*github.Response, error) {
+			req, _ := c.NewRequest("POST", "repos/acme/infra/issues/1/comments", map[string]string{"body": "hi", "sticky": "yes"})
+			return c.Do(ctx, req, nil)
+		}, 422, "sticky"},
+		{"unknown route", func(c *github.Client) (*github.Response, error) {
+			req, _ := c.NewRequest("GET", "repos/acme/infra/plumbing", nil)
+			return c.Do(ctx, req, nil)
+		}, 404, "not in GitHub's REST API"},
+		{"method the route does not take", func(c *github.Client) (*github.Response, error) {
+			req, _ := c.NewRequest("PUT", "repos/acme/infra/statuses/abc123", map[string]string{"state": "success"})
+			return c.Do(ctx, req, nil)
+		}, 404, "not in GitHub's REST API"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			srv := githubtest.NewServer(rec)
+			srv.AddPull("acme", "infra", githubtest.PullRequest{Number: 1})
+			resp, err := tt.do(client(t, srv))
+			if err == nil || resp == nil || resp.StatusCode != tt.status {
+				t.Fatalf("resp %v, err %v: want a %d", resp, err, tt.status)
+			}
+			rej := rec.rejections()
+			t.Logf("rejected: %q", rej)
+			if len(rej) != 1 || !strings.Contains(rej[0], tt.want) {
+				t.Errorf("rejections %q, want one mentioning %q", rej, tt.want)
+			}
+		})
+	}
+}
+
+func TestServerRequiresAuth(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	c, _ := github.NewClient(nil).WithAuthToken("ghp_nope").WithEnterpriseURLs(srv.URL(), srv.URL())
+	_, resp, err := c.Repositories.CreateStatus(context.Background(), "acme", "infra", "abc", &github.RepoStatus{State: github.String("success")})
+	if err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("resp %v err %v, want 401", resp, err)
+	}
+}
+
+func TestServerPaginates(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	srv.AddPull("acme", "infra", githubtest.PullRequest{Number: 3})
+	for range 45 {
+		srv.AddComment("acme", "infra", 3, "octocat", "hi")
+	}
+	c := client(t, srv)
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 20}}
+	var n, pages int
+	for {
+		cs, resp, err := c.Issues.ListComments(context.Background(), "acme", "infra", 3, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, pages = n+len(cs), pages+1
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	if n != 45 || pages != 3 {
+		t.Errorf("%d comments over %d pages, want 45 over 3", n, pages)
+	}
+}
+
+// The git side is real: clone, over smart HTTP, what was pushed into the
+// bare repository, with the token as basic auth and never in the URL.
+func TestServerServesGit(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	bare := srv.InitRepo(t, "acme", "infra")
+	work := t.TempDir()
+	git(t, work, "init", "-q", "-b", "main")
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte("# hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, work, "add", ".")
+	git(t, work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "first")
+	git(t, work, "push", "-q", bare, "main")
+
+	clone := filepath.Join(t.TempDir(), "clone")
+	cmd := exec.Command("git", "-c", "http.extraHeader=Authorization: Basic "+basic("x-access-token", srv.Token()), "clone", "-q", srv.CloneURL("acme", "infra"), clone)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(clone, "main.tf")); err != nil || string(b) != "# hello\n" {
+		t.Fatalf("cloned main.tf = %q, %v", b, err)
+	}
+	cmd = exec.Command("git", "clone", "-q", srv.CloneURL("acme", "infra"), filepath.Join(t.TempDir(), "anon"))
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	if err := cmd.Run(); err == nil {
+		t.Error("clone without credentials succeeded")
+	}
+}
+
+func git(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+func basic(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
