@@ -9,11 +9,14 @@ import (
 	"regexp"
 	"sync"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/plumbhq/plumb"
 )
@@ -91,8 +94,19 @@ func (m *Mirrors) Sync(ctx context.Context, repo, url string) error {
 	if mr.repo != nil {
 		mr.repo.Close()
 	}
-	mr.repo, err = OpenRepo(dir)
+	mr.repo, err = openBare(dir)
 	return err
+}
+
+// openBare opens a bare mirror with its packfiles kept open (see OpenRepo).
+func openBare(dir string) (*Repo, error) {
+	fsys := osfs.New(dir)
+	st := filesystem.NewStorageWithOptions(fsys, cache.NewObjectLRU(64*cache.MiByte), filesystem.Options{KeepDescriptors: true})
+	r, err := git.Open(st, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open mirror %s: %w", dir, err)
+	}
+	return &Repo{Root: dir, repo: r, closer: st}, nil
 }
 
 // Open returns the mirror of repo; Sync it first.
