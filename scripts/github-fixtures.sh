@@ -42,6 +42,8 @@ const ops = {
   "/repos/{owner}/{repo}/pulls/{pull_number}/reviews": ["get"],
   "/repos/{owner}/{repo}/collaborators/{username}/permission": ["get"],
   "/app/installations/{installation_id}/access_tokens": ["post"],
+  "/user": ["get"],
+  "/app": ["get"],
 };
 
 const full = JSON.parse(fs.readFileSync("openapi/package/generated/api.github.com.json", "utf8"));

@@ -32,6 +32,9 @@ type GitHubConfig struct {
 	Redactor *plumb.Redactor
 	// Transport is the base HTTP transport (http.DefaultTransport when nil).
 	Transport http.RoundTripper
+	// Login is the account plumb writes as ("name", or "slug[bot]" for an
+	// App). When empty it is looked up once (GET /user or GET /app).
+	Login string
 }
 
 // credentials hands out the token for API calls and git over HTTPS.
@@ -43,37 +46,35 @@ type staticToken string
 
 func (t staticToken) Token(context.Context) (string, error) { return string(t), nil }
 
-// newClient builds the go-github client for cfg.
+// newClient builds the go-github client for cfg, and for an App the client
+// that speaks as the App itself (JWT), used only to learn its login.
 //
 // Errors: EINVALID when cfg names no usable credentials or a bad URL or key.
-func newClient(cfg GitHubConfig) (*github.Client, credentials, error) {
+func newClient(cfg GitHubConfig) (client, appClient *github.Client, creds credentials, err error) {
 	if cfg.Redactor == nil {
-		return nil, nil, plumb.Errorf(plumb.EINVALID, "github: a redactor is required")
+		return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github: a redactor is required")
 	}
 	base := cfg.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	var (
-		hc    *http.Client
-		creds credentials
-	)
+	var hc *http.Client
 	switch {
 	case cfg.Token != "" && cfg.AppID != 0:
-		return nil, nil, plumb.Errorf(plumb.EINVALID, "github: set a token or a GitHub App, not both")
+		return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github: set a token or a GitHub App, not both")
 	case cfg.Token != "":
 		cfg.Redactor.Add(cfg.Token)
 		creds = staticToken(cfg.Token)
 		hc = &http.Client{Transport: base}
 	case cfg.AppID != 0:
 		if cfg.InstallationID == 0 || len(cfg.PrivateKey) == 0 {
-			return nil, nil, plumb.Errorf(plumb.EINVALID, "github app %d: installation id and private key are required", cfg.AppID)
+			return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github app %d: installation id and private key are required", cfg.AppID)
 		}
 		itr, err := ghinstallation.New(base, cfg.AppID, cfg.InstallationID, cfg.PrivateKey)
 		if err != nil {
 			// The key's bytes are not in this error: ghinstallation reports
 			// only that it could not parse it.
-			return nil, nil, plumb.Errorf(plumb.EINVALID, "github app %d: private key: %w", cfg.AppID, err)
+			return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github app %d: private key: %w", cfg.AppID, err)
 		}
 		if cfg.BaseURL != "" {
 			itr.BaseURL = strings.TrimRight(enterpriseAPI(cfg.BaseURL), "/")
@@ -81,23 +82,57 @@ func newClient(cfg GitHubConfig) (*github.Client, credentials, error) {
 		app := &appToken{itr: itr, redact: cfg.Redactor}
 		creds = app
 		hc = &http.Client{Transport: &redactingTransport{app: app}}
+		atr, err := ghinstallation.NewAppsTransport(base, cfg.AppID, cfg.PrivateKey)
+		if err != nil {
+			return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github app %d: private key: %w", cfg.AppID, err)
+		}
+		appClient = github.NewClient(&http.Client{Transport: atr})
 	default:
-		return nil, nil, plumb.Errorf(plumb.EINVALID, "github: no credentials: set a token or a GitHub App")
+		return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github: no credentials: set a token or a GitHub App")
 	}
-	client := github.NewClient(hc)
+	client = github.NewClient(hc)
 	if cfg.Token != "" {
 		client = client.WithAuthToken(cfg.Token)
 	}
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
 		if err != nil || u.Host == "" {
-			return nil, nil, plumb.Errorf(plumb.EINVALID, "github: base url %q is not an absolute URL", cfg.BaseURL)
+			return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github: base url %q is not an absolute URL", cfg.BaseURL)
 		}
 		if client, err = client.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL); err != nil {
-			return nil, nil, plumb.Errorf(plumb.EINVALID, "github: base url: %w", err)
+			return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github: base url: %w", err)
+		}
+		if appClient != nil {
+			if appClient, err = appClient.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL); err != nil {
+				return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github: base url: %w", err)
+			}
 		}
 	}
-	return client, creds, nil
+	return client, appClient, creds, nil
+}
+
+// login is the account plumb's comments are written by, looked up once:
+// only those comments are plumb's, whatever marker others paste.
+func (g *GitHub) login(ctx context.Context) (string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.self != "" {
+		return g.self, nil
+	}
+	if g.app != nil {
+		app, _, err := g.app.Apps.Get(ctx, "")
+		if err := g.fail(err, "look up the github app"); err != nil {
+			return "", err
+		}
+		g.self = app.GetSlug() + "[bot]"
+		return g.self, nil
+	}
+	u, _, err := g.client.Users.Get(ctx, "")
+	if err := g.fail(err, "look up the token's user"); err != nil {
+		return "", err
+	}
+	g.self = u.GetLogin()
+	return g.self, nil
 }
 
 // enterpriseAPI is the API root of a GitHub Enterprise Server address, as

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/go-github/v60/github"
 
@@ -18,8 +19,12 @@ import (
 // sweep keeps. Every text it sends has been through the Redactor.
 type GitHub struct {
 	client *github.Client
+	app    *github.Client // as the App itself; nil with a token
 	creds  credentials
 	redact *plumb.Redactor
+
+	mu   sync.Mutex
+	self string // login plumb writes as
 }
 
 var _ plumb.Forge = (*GitHub)(nil)
@@ -28,11 +33,11 @@ var _ plumb.Forge = (*GitHub)(nil)
 //
 // Errors: EINVALID for missing or conflicting credentials, or a bad URL or key.
 func NewGitHub(cfg GitHubConfig) (*GitHub, error) {
-	client, creds, err := newClient(cfg)
+	client, app, creds, err := newClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &GitHub{client: client, creds: creds, redact: cfg.Redactor}, nil
+	return &GitHub{client: client, app: app, creds: creds, redact: cfg.Redactor, self: cfg.Login}, nil
 }
 
 // ReportPlans writes the report's comment bodies onto pull request r.PR,
@@ -140,9 +145,13 @@ func (g *GitHub) upsertComments(ctx context.Context, owner, name string, pr int,
 	return nil
 }
 
-// ownComments lists plumb's comments on a PR (those starting with
-// CommentMarker), across every page, by part then age.
+// ownComments lists plumb's comments on a PR (written by plumb's login and
+// starting with CommentMarker), across every page, by part then age.
 func (g *GitHub) ownComments(ctx context.Context, owner, name string, pr int) ([]ownComment, error) {
+	self, err := g.login(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []ownComment
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
 	for {
@@ -151,6 +160,9 @@ func (g *GitHub) ownComments(ctx context.Context, owner, name string, pr int) ([
 			return nil, err
 		}
 		for _, c := range page {
+			if !strings.EqualFold(c.GetUser().GetLogin(), self) {
+				continue
+			}
 			if part, ok := commentPart(c.GetBody()); ok {
 				out = append(out, ownComment{id: c.GetID(), part: part, body: c.GetBody()})
 			}

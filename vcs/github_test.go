@@ -246,3 +246,17 @@ func TestGitHubIssues(t *testing.T) {
 		t.Errorf("close a missing issue: %v, want not_found", err)
 	}
 }
+
+// Someone pastes plumb's marker into their own comment: plumb neither
+// edits it (GitHub would refuse) nor mistakes it for its own.
+func TestReportPlansIgnoresOthersMarkers(t *testing.T) {
+	b := setupGitHub(t)
+	id := b.srv.AddComment(owner, name, 7, "mallory", vcs.CommentMarker+" -->\nfake plan")
+	if err := b.gh.ReportPlans(context.Background(), report(run("app-dev", plumb.RunChanges, 1, ""))); err != nil {
+		t.Fatal(err)
+	}
+	cs := b.srv.Comments(owner, name, 7)
+	if len(cs) != 2 || cs[0].ID != id || cs[0].Body != vcs.CommentMarker+" -->\nfake plan" || cs[1].User != githubtest.TokenLogin {
+		t.Errorf("comments %+v", cs)
+	}
+}

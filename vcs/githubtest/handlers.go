@@ -32,6 +32,8 @@ var handlers = map[string]handler{
 	"GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews":         listReviews,
 	"GET /repos/{owner}/{repo}/collaborators/{username}/permission": getPermission,
 	"POST /app/installations/{installation_id}/access_tokens":       createInstallationToken,
+	"GET /user": getUser,
+	"GET /app":  getApp,
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
@@ -349,4 +351,18 @@ func createInstallationToken(s *Server, w http.ResponseWriter, _ *http.Request, 
 	s.tokens[tok] = true
 	writeJSON(w, http.StatusCreated, &github.InstallationToken{Token: github.String(tok),
 		ExpiresAt: &github.Timestamp{Time: time.Now().Add(time.Hour).UTC()}})
+}
+
+func getUser(s *Server, w http.ResponseWriter, r *http.Request, _ map[string]string, _ []byte) {
+	if s.login(r) != TokenLogin {
+		// GitHub answers an installation token here with a 403.
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+		return
+	}
+	writeJSON(w, http.StatusOK, user(TokenLogin))
+}
+
+func getApp(s *Server, w http.ResponseWriter, _ *http.Request, _ map[string]string, _ []byte) {
+	writeJSON(w, http.StatusOK, &github.App{ID: github.Int64(AppID), Slug: github.String(strings.TrimSuffix(AppLogin, "[bot]")),
+		Name: github.String("plumb test")})
 }

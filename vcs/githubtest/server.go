@@ -162,10 +162,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorized checks the Authorization header: a JWT of the test App on the
-// access token route, an accepted token everywhere else.
+// App's own routes, an accepted token everywhere else.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request, route string) bool {
 	scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if route == "/app/installations/{installation_id}/access_tokens" {
+	if route == "/app/installations/{installation_id}/access_tokens" || route == "/app" {
 		if strings.EqualFold(scheme, "bearer") && s.validJWT(cred) {
 			return true
 		}
