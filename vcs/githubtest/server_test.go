@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 
@@ -95,6 +96,14 @@ func TestServerRejectsInvalidRequests(t *testing.T) {
 				t.Errorf("rejections %q, want one mentioning %q", rej, tt.want)
 			}
 		})
+	}
+}
+
+func TestSpecLoadTime(t *testing.T) {
+	d := githubtest.SpecLoadTime()
+	t.Logf("OpenAPI subset loaded and indexed in %v", d)
+	if d > 5*time.Second {
+		t.Errorf("loading the OpenAPI subset took %v: keep the subset small", d)
 	}
 }
 
