@@ -157,3 +157,24 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 	})
 }
+
+// The payload helpers the server and e2e tests use produce events about the
+// test server's repository.
+func TestTestServerPayloads(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	pr := githubtest.PullRequest{Number: 12, HeadRef: "grow", HeadSHA: headSHA, BaseRef: "main", BaseSHA: baseSHA, Merged: true}
+	body := srv.PullRequestPayload(t, "closed", owner, name, pr)
+	ev, err := vcs.ParseWebhook(secret, githubtest.Headers("pull_request", body), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Repo != owner+"/"+name || ev.CloneURL != srv.CloneURL(owner, name) || ev.PR != 12 || !ev.Merged || ev.Fork ||
+		ev.HeadSHA != headSHA || ev.BaseSHA != baseSHA || ev.BaseRef != "main" || ev.Ignored != "" {
+		t.Errorf("pull_request event %+v", ev)
+	}
+	body = srv.PushPayload(t, owner, name, "main", baseSHA, headSHA)
+	ev, err = vcs.ParseWebhook(secret, githubtest.Headers("push", body), body)
+	if err != nil || ev.HeadRef != "main" || ev.HeadSHA != headSHA || ev.CloneURL != srv.CloneURL(owner, name) || ev.Ignored != "" {
+		t.Errorf("push event %+v, %v", ev, err)
+	}
+}

@@ -186,3 +186,30 @@ func OnPullRequest(t testing.TB, body []byte, owner, name string, number int) []
 	}
 	return out
 }
+
+// PullRequestPayload is the real pull_request example for action
+// (opened, synchronize, reopened, closed, ready_for_review, labeled) edited
+// to describe pr in owner/name on this server. Set pr.Merged for a merge.
+func (s *Server) PullRequestPayload(t testing.TB, action, owner, name string, pr PullRequest) []byte {
+	t.Helper()
+	body := s.SetRepo(t, Payload(t, "pull_request."+action), owner, name)
+	return Edit(t, body, map[string]any{
+		"number":                    pr.Number,
+		"pull_request.number":       pr.Number,
+		"pull_request.head.ref":     pr.HeadRef,
+		"pull_request.head.sha":     pr.HeadSHA,
+		"pull_request.base.ref":     pr.BaseRef,
+		"pull_request.base.sha":     pr.BaseSHA,
+		"pull_request.merged":       pr.Merged,
+		"pull_request.draft":        pr.Draft,
+		"repository.default_branch": pr.BaseRef,
+	})
+}
+
+// PushPayload is the real push example edited to a push of branch in
+// owner/name on this server, from before to after.
+func (s *Server) PushPayload(t testing.TB, owner, name, branch, before, after string) []byte {
+	t.Helper()
+	body := s.SetRepo(t, Payload(t, "push"), owner, name)
+	return Edit(t, body, map[string]any{"ref": "refs/heads/" + branch, "before": before, "after": after})
+}
