@@ -3,6 +3,7 @@ package vcs
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -199,4 +200,39 @@ func (g *GitHub) GitHeader(ctx context.Context) (http.Header, error) {
 	h := http.Header{}
 	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
 	return h, nil
+}
+
+// fail turns a go-github error into a plumb error whose message has been
+// redacted, coded by what the caller should do about it.
+func (g *GitHub) fail(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	code := plumb.EINTERNAL
+	var rl *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	var er *github.ErrorResponse
+	switch {
+	case errors.As(err, &rl), errors.As(err, &abuse):
+		// Retry later: the queue's backoff is the right tool.
+	case errors.As(err, &er) && er.Response != nil:
+		switch er.Response.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			code = plumb.EUNAUTHORIZED
+		case http.StatusNotFound:
+			code = plumb.ENOTFOUND
+		case http.StatusUnprocessableEntity, http.StatusBadRequest:
+			code = plumb.EINVALID
+		}
+	}
+	action := plumb.Errorf(code, format, args...).Message
+	return &plumb.Error{Code: code, Message: g.redact.String(action + ": " + err.Error()), Err: err}
+}
+
+func splitRepo(repo string) (owner, name string, err error) {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", plumb.Errorf(plumb.EINVALID, "repository %q is not owner/name", repo)
+	}
+	return owner, name, nil
 }

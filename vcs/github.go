@@ -3,7 +3,6 @@ package vcs
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -207,41 +206,6 @@ func commentPart(body string) (int, bool) {
 	return n, true
 }
 
-// fail turns a go-github error into a plumb error whose message has been
-// redacted, coded by what the caller should do about it.
-func (g *GitHub) fail(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	code := plumb.EINTERNAL
-	var rl *github.RateLimitError
-	var abuse *github.AbuseRateLimitError
-	var er *github.ErrorResponse
-	switch {
-	case errors.As(err, &rl), errors.As(err, &abuse):
-		// Retry later: the queue's backoff is the right tool.
-	case errors.As(err, &er) && er.Response != nil:
-		switch er.Response.StatusCode {
-		case http.StatusUnauthorized, http.StatusForbidden:
-			code = plumb.EUNAUTHORIZED
-		case http.StatusNotFound:
-			code = plumb.ENOTFOUND
-		case http.StatusUnprocessableEntity, http.StatusBadRequest:
-			code = plumb.EINVALID
-		}
-	}
-	action := plumb.Errorf(code, format, args...).Message
-	return &plumb.Error{Code: code, Message: g.redact.String(action + ": " + err.Error()), Err: err}
-}
-
-func splitRepo(repo string) (owner, name string, err error) {
-	owner, name, ok := strings.Cut(repo, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return "", "", plumb.Errorf(plumb.EINVALID, "repository %q is not owner/name", repo)
-	}
-	return owner, name, nil
-}
-
 // Issue is a GitHub issue as the drift sweep sees it.
 type Issue struct {
 	Number int
@@ -330,4 +294,91 @@ func (g *GitHub) editIssue(ctx context.Context, repo string, number int, req *gi
 	}
 	_, _, err = g.client.Issues.Edit(ctx, owner, name, number, req)
 	return g.fail(err, "edit issue %s#%d", repo, number)
+}
+
+// PullRequest is a pull request as plumb reads it back, e.g. for a comment
+// command, whose event carries no head commit.
+type PullRequest struct {
+	Number           int
+	State            string // open, closed
+	Author           string
+	HeadRef, HeadSHA string
+	BaseRef, BaseSHA string
+	Merged, Draft    bool
+	Fork             bool // head repository is not the base repository
+}
+
+// PullRequest reads pull request number of repo.
+//
+// Errors: as ReportPlans.
+func (g *GitHub) PullRequest(ctx context.Context, repo string, number int) (*PullRequest, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	pr, _, err := g.client.PullRequests.Get(ctx, owner, name, number)
+	if err := g.fail(err, "read pull request %s#%d", repo, number); err != nil {
+		return nil, err
+	}
+	head := pr.GetHead().GetRepo().GetFullName()
+	return &PullRequest{Number: pr.GetNumber(), State: pr.GetState(), Author: pr.GetUser().GetLogin(),
+		HeadRef: pr.GetHead().GetRef(), HeadSHA: pr.GetHead().GetSHA(), BaseRef: pr.GetBase().GetRef(), BaseSHA: pr.GetBase().GetSHA(),
+		Merged: pr.GetMerged(), Draft: pr.GetDraft(), Fork: head == "" || !strings.EqualFold(head, pr.GetBase().GetRepo().GetFullName())}, nil
+}
+
+// Approvals lists who approves the pull request: each reviewer's latest
+// review counts. With headSHA set, only approvals of that commit count, for
+// apply requirements that want approval of exactly what is applied.
+//
+// Errors: as ReportPlans.
+func (g *GitHub) Approvals(ctx context.Context, repo string, number int, headSHA string) ([]string, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]*github.PullRequestReview{}
+	var order []string
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := g.client.PullRequests.ListReviews(ctx, owner, name, number, opts)
+		if err := g.fail(err, "list reviews of %s#%d", repo, number); err != nil {
+			return nil, err
+		}
+		for _, r := range page {
+			login := r.GetUser().GetLogin()
+			if r.GetState() == "COMMENTED" { // a comment does not withdraw an approval
+				continue
+			}
+			if _, seen := latest[login]; !seen {
+				order = append(order, login)
+			}
+			latest[login] = r
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	var out []string
+	for _, login := range order {
+		if r := latest[login]; r.GetState() == "APPROVED" && (headSHA == "" || r.GetCommitID() == headSHA) {
+			out = append(out, login)
+		}
+	}
+	return out, nil
+}
+
+// Permission is login's permission on repo: admin, write, read or none.
+//
+// Errors: as ReportPlans.
+func (g *GitHub) Permission(ctx context.Context, repo, login string) (string, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return "", err
+	}
+	p, _, err := g.client.Repositories.GetPermissionLevel(ctx, owner, name, login)
+	if err := g.fail(err, "read %s's permission on %s", login, repo); err != nil {
+		return "", err
+	}
+	return p.GetPermission(), nil
 }

@@ -260,3 +260,33 @@ func TestReportPlansIgnoresOthersMarkers(t *testing.T) {
 		t.Errorf("comments %+v", cs)
 	}
 }
+
+func TestGitHubPullRequestReviewsPermission(t *testing.T) {
+	b := setupGitHub(t)
+	ctx := context.Background()
+	repo := owner + "/" + name
+	pr, err := b.gh.PullRequest(ctx, repo, 7)
+	if err != nil || pr.HeadSHA != headSHA || pr.BaseRef != "main" || pr.State != "open" || pr.Fork {
+		t.Fatalf("pull request %+v, %v", pr, err)
+	}
+	if _, err := b.gh.PullRequest(ctx, repo, 8); plumb.ErrorCode(err) != plumb.ENOTFOUND {
+		t.Errorf("missing PR: %v", err)
+	}
+	b.srv.AddReview(owner, name, 7, "alice", "APPROVED")
+	b.srv.AddReview(owner, name, 7, "bob", "APPROVED")
+	b.srv.AddReview(owner, name, 7, "bob", "CHANGES_REQUESTED")
+	b.srv.AddReview(owner, name, 7, "alice", "COMMENTED")
+	got, err := b.gh.Approvals(ctx, repo, 7, headSHA)
+	if err != nil || len(got) != 1 || got[0] != "alice" {
+		t.Errorf("approvals %v, %v; want [alice]", got, err)
+	}
+	if got, _ := b.gh.Approvals(ctx, repo, 7, "0000000"); len(got) != 0 {
+		t.Errorf("approvals of another commit: %v", got)
+	}
+	b.srv.SetPermission(owner, name, "alice", "write")
+	for login, want := range map[string]string{"alice": "write", "mallory": "none"} {
+		if got, err := b.gh.Permission(ctx, repo, login); err != nil || got != want {
+			t.Errorf("permission of %s = %q, %v; want %q", login, got, err, want)
+		}
+	}
+}
