@@ -126,6 +126,15 @@ func TestReportPlansPaginates(t *testing.T) {
 	if got := plumbComments(t, b.srv); len(got) != 1 || !strings.Contains(got[0].Body, "+2 ~0 -0") {
 		t.Fatalf("plumb comments after 130 others: %d", len(got))
 	}
+	var page2 bool
+	for _, r := range b.srv.Requests() {
+		if strings.Contains(r, "page=2") {
+			page2 = strings.HasPrefix(r, "GET /api/v3/repos/acme/infra/issues/7/comments?")
+		}
+	}
+	if !page2 {
+		t.Errorf("no second page fetched under /api/v3: %v", b.srv.Requests())
+	}
 }
 
 // A 502 mid-report is retryable, and the retry converges on one comment.

@@ -70,7 +70,8 @@ func page[T any](w http.ResponseWriter, r *http.Request, items []T) {
 		q.Set("page", strconv.Itoa(n+1))
 		q.Set("per_page", strconv.Itoa(per))
 		next.RawQuery = q.Encode()
-		w.Header().Set("Link", fmt.Sprintf(`<http://%s%s>; rel="next"`, r.Host, next.RequestURI()))
+		prefix, _ := r.Context().Value(prefixKey{}).(string)
+		w.Header().Set("Link", fmt.Sprintf(`<http://%s%s%s>; rel="next"`, r.Host, prefix, next.RequestURI()))
 	}
 	writeJSON(w, http.StatusOK, items[start:end])
 }

@@ -1,6 +1,7 @@
 package githubtest
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -126,6 +127,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// GitHub Enterprise Server serves the same API under /api/v3.
 	if p, ok := strings.CutPrefix(r.URL.Path, "/api/v3/"); ok {
+		r = r.WithContext(context.WithValue(r.Context(), prefixKey{}, "/api/v3"))
 		r.URL.Path = "/" + p
 		r.URL.RawPath = ""
 	}
@@ -215,6 +217,10 @@ func (s *Server) injectFailure(w http.ResponseWriter) bool {
 	writeError(w, f.status, http.StatusText(f.status))
 	return true
 }
+
+// prefixKey marks a request that came in under /api/v3, so links the
+// server hands out (pagination) keep the prefix.
+type prefixKey struct{}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
