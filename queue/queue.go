@@ -248,13 +248,15 @@ func (q *Queue) recoverRunning(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	const interrupted = "interrupted: plumb stopped while handling this event"
-	if _, err := tx.ExecContext(ctx, `UPDATE plumb_events SET status = $1, error = $2
-		WHERE delivery IN (SELECT json_extract(args, '$.delivery') FROM river_job WHERE state = 'running' AND attempt >= max_attempts)`,
+	// Only rows still running: a row already failed or waiting had its
+	// outcome written before River recorded the job's.
+	if _, err := tx.ExecContext(ctx, `UPDATE plumb_events SET status = $1, error = $2 WHERE status = 'running'
+		AND delivery IN (SELECT json_extract(args, '$.delivery') FROM river_job WHERE state = 'running' AND attempt >= max_attempts)`,
 		StatusFailed, interrupted+"; no attempts left"); err != nil {
 		return fmt.Errorf("queue: recover: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE plumb_events SET status = $1, error = $2
-		WHERE delivery IN (SELECT json_extract(args, '$.delivery') FROM river_job WHERE state = 'running' AND attempt < max_attempts)`,
+	if _, err := tx.ExecContext(ctx, `UPDATE plumb_events SET status = $1, error = $2 WHERE status = 'running'
+		AND delivery IN (SELECT json_extract(args, '$.delivery') FROM river_job WHERE state = 'running' AND attempt < max_attempts)`,
 		StatusQueued, interrupted+"; queued again"); err != nil {
 		return fmt.Errorf("queue: recover: %w", err)
 	}

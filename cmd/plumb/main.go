@@ -111,6 +111,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.AddCommand(m.locksCmd())
 	root.AddCommand(m.planCmd())
 	root.AddCommand(m.applyCmd())
+	root.AddCommand(m.serveCmd())
 	return root
 }
 

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/server"
+)
+
+// serveConfig is plumb serve's configuration. Every field is a flag, its
+// PLUMB_<FLAG> variable and a key of the --config file (the flag's name),
+// layered file < env < flags and validated once.
+type serveConfig struct {
+	File           string
+	Listen         string
+	WebhookSecret  string
+	InsecureVerify bool
+	RepoAllowlist  []string
+	GitHubToken    string
+	MaxBody        int64
+	Workers        int
+	JobTimeout     time.Duration
+	DrainTimeout   time.Duration
+}
+
+// serveFileKeys are the flags a --config file may set besides serve's own:
+// the global ones a server needs.
+var serveFileKeys = []string{"data-dir", "log-format", "log-level", "secret-env", "bin-dir"}
+
+func (c *serveConfig) flags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.File, "config", "", "YAML file whose keys are these flags' names (file < PLUMB_* env < flags)")
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:4141", "address to serve HTTP on")
+	fs.StringVar(&c.WebhookSecret, "webhook-secret", "", "GitHub webhook secret every delivery must be signed with")
+	fs.BoolVar(&c.InsecureVerify, "insecure-skip-webhook-verify", false, "accept unsigned deliveries (testing only)")
+	fs.StringSliceVar(&c.RepoAllowlist, "repo-allowlist", []string{"*"}, "owner/name globs of the repositories to act on")
+	fs.StringVar(&c.GitHubToken, "github-token", "", "GitHub token for comments, statuses and clones")
+	fs.Int64Var(&c.MaxBody, "max-body", server.DefaultMaxBody, "largest webhook body accepted, in bytes")
+	fs.IntVar(&c.Workers, "workers", 2, "events handled at once")
+	fs.DurationVar(&c.JobTimeout, "job-timeout", 2*time.Hour, "longest an event's handling (plans, applies) may run")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 25*time.Second, "on SIGTERM, how long running jobs may finish before they are cancelled")
+}
+
+// loadFile applies the --config file to every flag not set on the command
+// line or through its PLUMB_* variable. An unknown key is an error naming
+// the file, line and key.
+func (m *Main) loadFile(cmd *cobra.Command, file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return plumb.Errorf(plumb.EINVALID, "config: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return plumb.Errorf(plumb.EINVALID, "%s: %w", file, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file sets nothing
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return plumb.Errorf(plumb.EINVALID, "%s:%d:%d: want a mapping of flag names to values", file, root.Line, root.Column)
+	}
+	var errs []error
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		at := fmt.Sprintf("%s:%d:%d: %s", file, k.Line, k.Column, k.Value)
+		f := cmd.Flags().Lookup(k.Value)
+		if f == nil || k.Value == "config" || (cmd.InheritedFlags().Lookup(k.Value) != nil && !contains(serveFileKeys, k.Value)) {
+			errs = append(errs, fmt.Errorf("%s: unknown key", at))
+			continue
+		}
+		if f.Changed || m.Getenv(envName(f.Name)) != "" {
+			continue // env and flags win over the file
+		}
+		if err := setFromNode(f, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", at, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return plumb.Errorf(plumb.EINVALID, "%w", err)
+	}
+	return nil
+}
+
+func setFromNode(f *pflag.Flag, v *yaml.Node) error {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			return sv.Replace([]string{v.Value})
+		}
+		return f.Value.Set(v.Value)
+	case yaml.SequenceNode:
+		sv, ok := f.Value.(pflag.SliceValue)
+		if !ok {
+			return errors.New("want a single value, not a list")
+		}
+		var items []string
+		for _, item := range v.Content {
+			if item.Kind != yaml.ScalarNode {
+				return errors.New("want a list of plain values")
+			}
+			items = append(items, item.Value)
+		}
+		return sv.Replace(items)
+	}
+	return errors.New("want a value or a list of values")
+}
+
+func envName(flag string) string {
+	return "PLUMB_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks the layered configuration once, before anything starts.
+func (c *serveConfig) validate() error {
+	if c.WebhookSecret == "" && !c.InsecureVerify {
+		return plumb.Errorf(plumb.EINVALID, "serve: no webhook secret: pass --webhook-secret, set PLUMB_WEBHOOK_SECRET or webhook-secret in --config (or --insecure-skip-webhook-verify, for testing only)")
+	}
+	if c.MaxBody <= 0 {
+		return plumb.Errorf(plumb.EINVALID, "serve: --max-body %d: want a positive number of bytes", c.MaxBody)
+	}
+	if c.Workers <= 0 {
+		return plumb.Errorf(plumb.EINVALID, "serve: --workers %d: want at least 1", c.Workers)
+	}
+	if c.JobTimeout <= 0 || c.DrainTimeout <= 0 {
+		return plumb.Errorf(plumb.EINVALID, "serve: --job-timeout and --drain-timeout must be positive")
+	}
+	return nil
+}

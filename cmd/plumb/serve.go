@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/queue"
+	"github.com/plumbhq/plumb/server"
+	"github.com/plumbhq/plumb/store/sqlite"
+	"github.com/plumbhq/plumb/vcs"
+)
+
+// serveDataDir is serve's data dir when --data-dir is not given: a server
+// has no repository to put .plumb/ in.
+const serveDataDir = ".plumb-server"
+
+func (m *Main) serveCmd() *cobra.Command {
+	var c serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve [--config FILE] [--listen ADDR] [--webhook-secret S]",
+		Short: "Run the webhook server and the queue workers until SIGTERM",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if c.File != "" {
+				if err := m.loadFile(cmd, c.File); err != nil {
+					return err
+				}
+				// The file may name log settings and secret variables.
+				m.learnSecrets()
+				if err := m.setupLogger(); err != nil {
+					return err
+				}
+			}
+			m.Redactor.Add(c.WebhookSecret)
+			m.Redactor.Add(c.GitHubToken)
+			if err := c.validate(); err != nil {
+				return err
+			}
+			return m.serve(cmd.Context(), c)
+		},
+	}
+	c.flags(cmd.Flags())
+	return cmd
+}
+
+// serve runs until ctx ends (SIGTERM), then drains: the listener closes,
+// requests in flight finish, running jobs get DrainTimeout to finish before
+// they are cancelled (and retried after a restart).
+func (m *Main) serve(ctx context.Context, c serveConfig) error {
+	log := m.Logger
+	dir := m.DataDir
+	if dir == "" {
+		dir = serveDataDir
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return plumb.Errorf(plumb.EINVALID, "data dir %s: %w", dir, err)
+	}
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "plumb.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	q, err := queue.New(ctx, queue.Config{
+		DB:         db.SQL(),
+		Handler:    m.eventHandler(db),
+		Logger:     log,
+		MaxWorkers: c.Workers,
+		JobTimeout: c.JobTimeout,
+		// The data dir lock makes this process the queue's only worker.
+		RecoverRunning: true,
+		Redact:         m.Redactor.String,
+	})
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := server.NewMetrics(server.MetricsConfig{
+		Registry:  reg,
+		QueueJobs: q.JobCounts,
+		LocksHeld: func(ctx context.Context) (int, error) {
+			locks, err := db.Locks(ctx)
+			return len(locks), err
+		},
+		Logger: log,
+	})
+	handler, err := server.New(server.Config{
+		Parser:  &vcs.Webhooks{Secret: []byte(c.WebhookSecret), Insecure: c.InsecureVerify},
+		Sink:    q,
+		Ready:   func(ctx context.Context) error { return errors.Join(db.Ping(ctx), q.Ready(ctx)) },
+		Metrics: metrics,
+		Logger:  log,
+		MaxBody: c.MaxBody,
+		// "*" (the default) allows every repository: a valid signature
+		// already proves the sender.
+		RepoAllowlist: c.RepoAllowlist,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return plumb.Errorf(plumb.EINVALID, "serve: listen %s: %w", c.Listen, err)
+	}
+	if c.InsecureVerify {
+		log.Warn("webhook signatures are not verified (--insecure-skip-webhook-verify)")
+	}
+	if err := q.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // a 25 MiB body on a slow link
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("plumb serve listening", "addr", ln.Addr().String(), "data_dir", dir)
+
+	// gctx also ends when Serve fails, so a dead listener drains too.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	})
+	<-gctx.Done()
+	log.Info("draining", "timeout", c.DrainTimeout)
+	drain, cancel := context.WithTimeout(context.Background(), c.DrainTimeout)
+	defer cancel()
+	// Stop taking deliveries first: an answered 202 is already stored.
+	httpErr := srv.Shutdown(drain)
+	if httpErr != nil {
+		srv.Close()
+	}
+	qErr := q.Stop(drain)
+	err = errors.Join(g.Wait(), httpErr, qErr)
+	if err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// lockDataDir takes an exclusive lock on the data dir for this process, so
+// a second plumb serve on it fails at once and the queue may treat jobs
+// left running as orphans of a dead process.
+func lockDataDir(dir string) (unlock func(), err error) {
+	path := filepath.Join(dir, "serve.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, plumb.Errorf(plumb.EINVALID, "data dir %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, plumb.Errorf(plumb.ECONFLICT, "data dir %s is in use by another plumb serve (%s is locked)", dir, path)
+	}
+	// The kernel drops the lock when the process dies, kill -9 included.
+	return func() { f.Close() }, nil
+}
+
+// eventHandler is what the queue workers call. Until the pull request job
+// is wired, every event is recorded as failed with the reason, never
+// dropped.
+func (m *Main) eventHandler(_ plumb.Store) plumb.EventHandler {
+	return unhandled{}
+}
+
+type unhandled struct{}
+
+func (unhandled) HandleEvent(_ context.Context, ev plumb.Event) error {
+	return plumb.Errorf(plumb.EINVALID, "no handler for %s events yet", ev.Kind)
+}
