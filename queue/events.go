@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/plumbhq/plumb"
 )
 
@@ -78,49 +76,6 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return tx.Commit()
-}
-
-// Accept stores ev with its raw payload and queues its processing, in one
-// transaction: once it returns nil the event survives a crash. A delivery
-// stored before is a duplicate: nothing is written.
-//
-// Errors: EINVALID for an event without a delivery ID.
-func (q *Queue) Accept(ctx context.Context, ev plumb.Event, payload []byte) (bool, error) {
-	if ev.Delivery == "" {
-		return false, plumb.Errorf(plumb.EINVALID, "queue: event without a delivery ID")
-	}
-	if ev.ReceivedAt.IsZero() {
-		ev.ReceivedAt = q.cfg.Now()
-	}
-	evJSON, err := json.Marshal(ev)
-	if err != nil {
-		return false, fmt.Errorf("queue: accept %s: %w", ev.Delivery, err)
-	}
-	tx, err := q.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("queue: accept %s: %w", ev.Delivery, err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO plumb_events (delivery, kind, action, repo, pr, event, payload, received_at, status)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (delivery) DO NOTHING`,
-		ev.Delivery, string(ev.Kind), ev.Action, ev.Repo, ev.PR, string(evJSON), payload, formatTime(ev.ReceivedAt), StatusQueued)
-	if err != nil {
-		return false, fmt.Errorf("queue: accept %s: %w", ev.Delivery, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return false, fmt.Errorf("queue: accept %s: %w", ev.Delivery, err)
-	} else if n == 0 {
-		return true, nil
-	}
-	if _, err := q.client.InsertTx(ctx, tx, EventArgs{Delivery: ev.Delivery}, &river.InsertOpts{
-		UniqueOpts: river.UniqueOpts{ByArgs: true},
-	}); err != nil {
-		return false, fmt.Errorf("queue: accept %s: %w", ev.Delivery, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("queue: accept %s: %w", ev.Delivery, err)
-	}
-	return false, nil
 }
 
 // Event returns the stored event with its processing state.

@@ -71,6 +71,8 @@ type Queue struct {
 	client *river.Client[*sql.Tx]
 	log    *slog.Logger
 
+	batch batcher
+
 	mu      sync.Mutex
 	started bool
 }

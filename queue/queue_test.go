@@ -51,13 +51,13 @@ type bundle struct {
 
 // setup opens a real SQLite file in a temp dir and a queue on it, with
 // short polls so tests stay fast. It does not start the queue.
-func setup(t *testing.T, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
+func setup(t testing.TB, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "plumb.db")
 	return open(t, path, h, mod)
 }
 
-func open(t *testing.T, path string, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
+func open(t testing.TB, path string, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, path)
@@ -250,5 +250,35 @@ func TestAcceptWithoutDelivery(t *testing.T) {
 	b := setup(t, &handler{}, nil)
 	if _, err := b.q.Accept(t.Context(), plumb.Event{Kind: plumb.EventPush}, nil); plumb.ErrorCode(err) != plumb.EINVALID {
 		t.Errorf("err = %v, want EINVALID", err)
+	}
+}
+
+func TestConcurrentAcceptsShareCommits(t *testing.T) {
+	t.Parallel()
+	b := setup(t, &handler{}, nil)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	dups := 0
+	for i := range 60 {
+		wg.Go(func() {
+			// Each delivery arrives twice, at once.
+			dup, err := b.q.Accept(context.Background(), event(fmt.Sprintf("c%d", i/2)), nil)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			if dup {
+				dups++
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	counts, err := b.q.JobCounts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dups != 30 || counts["available"] != 30 {
+		t.Errorf("dups = %d, jobs = %v; want 30 duplicates and 30 jobs", dups, counts)
 	}
 }
