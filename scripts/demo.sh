@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: shows what plumb does today on examples/, for real and offline.
 # Each step is a small function so later verbs replace steps one by one:
-#   plan_project/apply_project -> `plumb plan` / `plumb apply`, detect_drift -> `plumb drift`.
+#   detect_drift -> `plumb drift` once it exists; a PR through `plumb serve` next.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +21,9 @@ setup() {
   . "$TOOLS/env.sh"
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/plumb-demo.XXXXXX")
   trap 'rm -rf "$WORK"' EXIT
+  # plumb runs each commit in its own worktree, so files the examples write
+  # go to one absolute place rather than next to the code.
+  export TF_VAR_output_dir=$WORK/out
 }
 
 show_version() {
@@ -46,38 +49,46 @@ list_projects() {
   "$PLUMB" projects --repo "$WORK/repo" | indent
 }
 
-tf() { tofu -chdir="$DIR" "$@" -no-color; }
-
-plan_project() {
-  step "tofu init + plan -out ($PROJECT): providers come from the offline mirror"
-  tf init -input=false >/dev/null
-  note "init: $(ls "$DIR/.terraform/providers/registry.opentofu.org/hashicorp" | paste -sd' ') from $TOOLS/mirror"
-  tf plan -input=false -out=plan.tfplan | grep -E '^\s+# |^Plan:' | indent
+plan_all() {
+  step "plumb plan: a real init + plan -out + show -json of every project, providers from the offline mirror"
+  "$PLUMB" plan --repo "$WORK/repo" 2>&1 | grep -Ev '^\s*$' | grep -Ev '^  (planning|running) ' | tail -n 12 | indent
 }
 
-apply_project() {
-  step "tofu apply plan.tfplan"
-  tf apply -input=false plan.tfplan | grep -E '^Apply complete' | indent
-  note "files it manages:"
-  (cd "$DIR" && ls -l out/) | tail -n +2 | indent
+apply_all() {
+  step "plumb apply --auto-approve: the saved plans, applied in order (depends_on, then dev -> staging -> prod) under locks"
+  "$PLUMB" apply --repo "$WORK/repo" --auto-approve 2>&1 | grep -E '^(PROJECT|\S+ +envs/)' | tail -n 7 | indent
+  note "state is kept by plumb in $WORK/repo/.plumb/state (0600), never in your tree"
+}
+
+pull_request() {
+  step "a change on a branch: plumb affected says which projects it touches and why"
+  git -C "$WORK/repo" checkout -q -b log-level
+  sed -i 's/^    replicas = var.replicas$/    replicas = var.replicas\n    log      = "debug"/' "$WORK/repo/modules/app/main.tf"
+  git -C "$WORK/repo" -c user.name=demo -c user.email=demo@plumb.invalid commit -qam "app: log at debug"
+  note "modules/app: the rendered config gains log = \"debug\""
+  "$PLUMB" affected --repo "$WORK/repo" --base main --head log-level | indent
+  step "plumb plan --base main --head log-level --comment-out: the exact PR comment plumb would post"
+  "$PLUMB" plan --repo "$WORK/repo" --base main --head log-level --comment-out "$WORK/comment.md" >/dev/null 2>&1 || true
+  head -n 14 "$WORK/comment.md" | indent
+  note "... ($(wc -c <"$WORK/comment.md") characters; the full body is split at GitHub's 65,536-character limit)"
+  git -C "$WORK/repo" checkout -q main
 }
 
 break_something() {
-  step "out-of-band change: delete the app's config file behind the engine's back"
-  CONFIG=$(cd "$DIR" && ls out/*.json)
-  rm "$DIR/$CONFIG"
-  note "rm $PROJECT/$CONFIG"
+  step "out-of-band change: delete a file the dev app manages, behind the engine's back"
+  CONFIG=$(ls "$WORK"/out/app-dev-*.json 2>/dev/null | head -n 1)
+  [ -n "$CONFIG" ] || die "no managed file of app-dev found in $WORK/out"
+  rm "$CONFIG"
+  note "rm ${CONFIG#$WORK/}"
 }
 
 detect_drift() {
-  step "tofu plan -detailed-exitcode: 0 = clean, 2 = changes"
+  step "plumb plan -p app-dev --detailed-exitcode: exit 2, and the plan sees the change made outside"
   local rc=0
-  tf plan -input=false -detailed-exitcode -out=drift.tfplan >"$WORK/drift.txt" || rc=$?
-  sed -n '/changed outside/,/^Unless you have made/p' "$WORK/drift.txt" | grep -E '^\s+# .* has (been|changed)' | indent
-  grep -E '^Plan:' "$WORK/drift.txt" | indent
-  [ "$rc" = 2 ] || die "plan -detailed-exitcode exited $rc, want 2 (drift): $(cat "$WORK/drift.txt")"
-  note "exit code $rc: drift found; tofu show -json lists it under resource_drift:"
-  tf show -json drift.tfplan | grep -o '"resource_drift":\[{"address":"[^"]*"' | sed 's/.*"address":/resource_drift: /' | indent
+  "$PLUMB" plan --repo "$WORK/repo" -p app-dev --detailed-exitcode --json >"$WORK/drift.json" 2>/dev/null || rc=$?
+  [ "$rc" = 2 ] || die "plumb plan --detailed-exitcode exited $rc, want 2 (drift)"
+  grep -E '"(changes_outside|address|status)"' "$WORK/drift.json" | sed 's/^ *//' | indent
+  note "exit code $rc: changes_outside counts what changed outside plumb (the plan's resource_drift)"
 }
 
 main() {
@@ -85,11 +96,12 @@ main() {
   show_version
   prepare_repo
   list_projects
-  plan_project
-  apply_project
+  plan_all
+  apply_all
+  pull_request
   break_something
   detect_drift
-  step "done: a real init, plan, apply and drift check of $PROJECT, offline"
+  step "done: real plans, applies, a PR comment and a drift check of examples/, offline"
 }
 
 main "$@"

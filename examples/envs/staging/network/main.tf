@@ -18,7 +18,7 @@ module "naming" {
 }
 
 resource "local_file" "network" {
-  filename        = "${var.output_dir}/network.json"
+  filename        = "${var.output_dir}/${module.naming.name}.json"
   file_permission = "0644"
   content = jsonencode({
     name   = module.naming.name
