@@ -60,9 +60,31 @@ section_runner() {
   row "runner: warm re-plan, all 20 / cold" "-" "$(awk -v a="$wall" -v b="$serial" 'BEGIN { printf "%.2f (%.1f s)", a/b, a }')"
 }
 
+# --- webhook intake: signed deliveries acknowledged by the real plumb serve ---
+section_webhook() {
+  local port=${PLUMB_BENCH_WEBHOOK_PORT:-4147} dir out rate p50 p99 pid
+  dir=$(mktemp -d)
+  echo "webhook: bin/plumb serve on 127.0.0.1:$port (data dir $dir); 10,000 signed deliveries, 16 in flight, from a second process" >&2
+  bin/plumb serve --listen "127.0.0.1:$port" --data-dir "$dir" --webhook-secret bench-secret --log-level warn 2>"$dir/serve.log" &
+  pid=$!
+  if ! out=$(go run ./internal/benchwebhook -url "http://127.0.0.1:$port/events" -secret bench-secret -n 10000 -c 16); then
+    kill "$pid" 2>/dev/null || true
+    tail -5 "$dir/serve.log" >&2
+    rm -rf "$dir"
+    return 1
+  fi
+  kill -TERM "$pid"
+  wait "$pid" || true
+  rm -rf "$dir"
+  read -r rate p50 p99 _ <<<"$out"
+  row "webhook: signed deliveries acknowledged" ">= 2,000/s" "${rate}/s"
+  row "webhook: p99 latency of a 202 (p50)" "< 20 ms" "${p99} ms (${p50} ms)"
+}
+
 main() {
   section_planner
   section_runner
+  section_webhook
   print_table
 }
 
