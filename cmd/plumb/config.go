@@ -25,6 +25,10 @@ type serveConfig struct {
 	InsecureVerify bool
 	RepoAllowlist  []string
 	GitHubToken    string
+	GitHubURL      string
+	PlanDrafts     bool
+	AllowForks     bool
+	Parallelism    int
 	MaxBody        int64
 	Workers        int
 	JobTimeout     time.Duration
@@ -42,6 +46,10 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.InsecureVerify, "insecure-skip-webhook-verify", false, "accept unsigned deliveries (testing only)")
 	fs.StringSliceVar(&c.RepoAllowlist, "repo-allowlist", []string{"*"}, "owner/name globs of the repositories to act on")
 	fs.StringVar(&c.GitHubToken, "github-token", "", "GitHub token for comments, statuses and clones")
+	fs.StringVar(&c.GitHubURL, "github-url", "", "GitHub Enterprise Server URL (default: github.com)")
+	fs.BoolVar(&c.PlanDrafts, "plan-drafts", false, "plan draft pull requests too")
+	fs.BoolVar(&c.AllowForks, "allow-fork-prs", false, "plan pull requests from forks (their code runs here, with this server's credentials)")
+	fs.IntVar(&c.Parallelism, "parallelism", 0, "projects planned at once across all events (default: CPU count)")
 	fs.Int64Var(&c.MaxBody, "max-body", server.DefaultMaxBody, "largest webhook body accepted, in bytes")
 	fs.IntVar(&c.Workers, "workers", 2, "events handled at once")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", 2*time.Hour, "longest an event's handling (plans, applies) may run")

@@ -80,9 +80,13 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	}
 	defer db.Close()
 
+	handle, err := m.eventHandler(ctx, c, db, dir)
+	if err != nil {
+		return err
+	}
 	q, err := queue.New(ctx, queue.Config{
 		DB:         db.SQL(),
-		Handler:    m.eventHandler(db),
+		Handler:    handle,
 		Logger:     log,
 		MaxWorkers: c.Workers,
 		JobTimeout: c.JobTimeout,
@@ -180,17 +184,4 @@ func lockDataDir(dir string) (unlock func(), err error) {
 	}
 	// The kernel drops the lock when the process dies, kill -9 included.
 	return func() { f.Close() }, nil
-}
-
-// eventHandler is what the queue workers call. Until the pull request job
-// is wired, every event is recorded as failed with the reason, never
-// dropped.
-func (m *Main) eventHandler(_ plumb.Store) plumb.EventHandler {
-	return unhandled{}
-}
-
-type unhandled struct{}
-
-func (unhandled) HandleEvent(_ context.Context, ev plumb.Event) error {
-	return plumb.Errorf(plumb.EINVALID, "no handler for %s events yet", ev.Kind)
 }

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/runner"
+	"github.com/plumbhq/plumb/vcs"
+)
+
+// eventHandler builds what the queue workers call: the pull request job,
+// reporting to GitHub. Without GitHub credentials every event is recorded
+// as failed with the reason, never dropped.
+func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, dir string) (plumb.EventHandler, error) {
+	if c.GitHubToken == "" {
+		m.Logger.Warn("no GitHub token (--github-token or PLUMB_GITHUB_TOKEN): deliveries are stored but not planned")
+		return unhandled{reason: "no GitHub token configured: set --github-token or PLUMB_GITHUB_TOKEN and redeliver"}, nil
+	}
+	forge, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: c.GitHubURL, Token: c.GitHubToken, Redactor: m.Redactor})
+	if err != nil {
+		return nil, err
+	}
+	r, err := runner.New(runner.Config{
+		DataDir: dir, Store: st, Engines: runner.FindEngines(ctx, m.BinDirs, m.Getenv("PATH")),
+		Env: m.Environ(), Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &runner.PullRequestJob{
+		Runner: r, Store: st, Forge: forge, Logger: m.Logger,
+		Git:        gitSource{&vcs.Mirrors{Dir: filepath.Join(dir, "repos"), Token: c.GitHubToken}},
+		PlanDrafts: c.PlanDrafts, AllowForks: c.AllowForks,
+	}, nil
+}
+
+type unhandled struct{ reason string }
+
+func (u unhandled) HandleEvent(_ context.Context, ev plumb.Event) error {
+	return plumb.Errorf(plumb.EINVALID, "%s delivery %s not handled: %s", ev.Kind, ev.Delivery, u.reason)
+}
