@@ -209,7 +209,7 @@ func fromIssueComment(ev *plumb.Event, p *github.IssueCommentEvent) {
 	ev.PR = p.GetIssue().GetNumber()
 	ev.Comment = p.GetComment().GetBody()
 	switch {
-	case !p.GetIssue().IsPullRequest():
+	case p.GetIssue() == nil || !p.GetIssue().IsPullRequest(): // IsPullRequest panics on a nil issue
 		ev.Ignored = "comment on an issue, not a pull request"
 	case ev.Action != "created":
 		ev.Ignored = "plumb does not act on issue_comment " + ev.Action

@@ -191,3 +191,13 @@ func BenchmarkParseWebhook(b *testing.B) {
 		}
 	}
 }
+
+// A signed issue_comment with no issue at all (found by FuzzEvents) is
+// ignored, not a panic.
+func TestParseWebhookIssueCommentWithoutIssue(t *testing.T) {
+	body := []byte(`{"action":"created","comment":{"body":"hi"}}`)
+	ev, err := vcs.ParseWebhook([]byte(githubtest.Secret), githubtest.Headers("issue_comment", body), body)
+	if err != nil || ev.Ignored == "" {
+		t.Errorf("got %+v, %v; want an ignored event", ev, err)
+	}
+}
