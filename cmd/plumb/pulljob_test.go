@@ -28,13 +28,20 @@ type prWorld struct {
 	bare  string // the server's repository, pushed to as a directory
 }
 
-func newPRWorld(t *testing.T) *prWorld {
+// newGitHubWorld hosts the mono fixture as acme/infra on a GitHub test server.
+func newGitHubWorld(t *testing.T) *prWorld {
 	t.Helper()
-	ctx := context.Background()
 	w := &prWorld{t: t, gh: githubtest.NewServer(t), local: testenv.NewRepo(t, "fixtures/mono")}
 	w.bare = w.gh.InitRepo(t, "acme", "infra")
 	w.main = w.local.Head()
 	w.local.Git("push", "-q", w.bare, "main")
+	return w
+}
+
+func newPRWorld(t *testing.T) *prWorld {
+	t.Helper()
+	ctx := context.Background()
+	w := newGitHubWorld(t)
 	data := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(data, "plumb.db"))
 	if err != nil {
@@ -72,9 +79,21 @@ func (w *prWorld) push(branch, file, content string) string {
 	return sha
 }
 
-// event builds the pull_request delivery GitHub would send, from its own
-// example payload, and parses it as plumb serve does.
+// event builds the pull_request delivery GitHub would send and parses it
+// as plumb serve does.
 func (w *prWorld) event(action string, pr int, branch, head string, merged bool) plumb.Event {
+	w.t.Helper()
+	body := w.payload(action, pr, branch, head, merged)
+	ev, err := vcs.ParseWebhook([]byte(githubtest.Secret), githubtest.Headers("pull_request", body), body)
+	if err != nil {
+		w.t.Fatalf("parse pull_request.%s: %v", action, err)
+	}
+	return ev
+}
+
+// payload is GitHub's own example pull_request delivery, edited to this
+// pull request; the server learns of the pull request too.
+func (w *prWorld) payload(action string, pr int, branch, head string, merged bool) []byte {
 	w.t.Helper()
 	state := "open"
 	if action == "closed" {
@@ -89,11 +108,7 @@ func (w *prWorld) event(action string, pr int, branch, head string, merged bool)
 		"pull_request.head.sha": head, "pull_request.head.ref": branch,
 		"pull_request.base.sha": w.main, "pull_request.base.ref": "main",
 	})
-	ev, err := vcs.ParseWebhook([]byte(githubtest.Secret), githubtest.Headers("pull_request", body), body)
-	if err != nil {
-		w.t.Fatalf("parse %s: %v", name, err)
-	}
-	return ev
+	return body
 }
 
 func (w *prWorld) comments(pr int) []githubtest.Comment { return w.gh.Comments("acme", "infra", pr) }

@@ -146,10 +146,14 @@ func (w *logWatch) Write(p []byte) (int, error) {
 
 // startServe runs the real binary on a free loopback port with dataDir and
 // waits until it says where it listens.
-func startServe(t *testing.T, dataDir string) *served {
+func startServe(t *testing.T, dataDir string, env []string, args ...string) *served {
 	t.Helper()
-	cmd := exec.Command(testenv.BuildPlumb(t), "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json")
-	cmd.Env = append(os.Environ(), "PLUMB_WEBHOOK_SECRET="+testSecret)
+	args = append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json"}, args...)
+	cmd := exec.Command(testenv.BuildPlumb(t), args...)
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(env, "PLUMB_WEBHOOK_SECRET="+testSecret)
 	addr := make(chan string, 1)
 	cmd.Stderr = &logWatch{addr: addr}
 	if err := cmd.Start(); err != nil {
@@ -257,7 +261,7 @@ func waitHandled(t *testing.T, dataDir, delivery string) (string, int, string) {
 func TestServeE2E(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	s := startServe(t, data)
+	s := startServe(t, data, nil)
 	if code, body := getBody(t, s.url("/healthz")); code != 200 {
 		t.Errorf("/healthz: %d %s", code, body)
 	}
@@ -291,7 +295,7 @@ func TestServeE2E(t *testing.T) {
 func TestServeKill9AfterAccept(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	s := startServe(t, data)
+	s := startServe(t, data, nil)
 	for i := range 5 {
 		if code, body := s.deliver("pull_request", fmt.Sprintf("k-%d", i), prDelivery("acme/infra")); code != 202 {
 			t.Fatalf("delivery %d: %d %s", i, code, body)
@@ -299,7 +303,7 @@ func TestServeKill9AfterAccept(t *testing.T) {
 	}
 	s.stop(syscall.SIGKILL)
 
-	startServe(t, data) // the data dir lock died with the process
+	startServe(t, data, nil) // the data dir lock died with the process
 	for i := range 5 {
 		status, attempts, _ := waitHandled(t, data, fmt.Sprintf("k-%d", i))
 		if status != "failed" || attempts != 1 {

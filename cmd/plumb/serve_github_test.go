@@ -1,0 +1,78 @@
+package main
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plumbhq/plumb/internal/testenv"
+	"github.com/plumbhq/plumb/vcs/githubtest"
+)
+
+// TestServePullRequests drives the real plumb serve binary with GitHub's
+// own webhook payloads, against the OpenAPI-checked GitHub test server and
+// real tofu: a PR is planned and commented, a push edits the same comment,
+// a second PR is told who holds the lock and is planned once the first
+// closes.
+func TestServePullRequests(t *testing.T) {
+	t.Parallel()
+	w := newGitHubWorld(t)
+	env := append(testenv.Env(t), "TF_VAR_out_dir="+t.TempDir(), "PLUMB_GITHUB_TOKEN="+w.gh.Token())
+	s := startServe(t, t.TempDir(), env, "--webhook-secret", githubtest.Secret, "--github-url", w.gh.EnterpriseURL())
+	deliver := func(action string, pr int, branch, head string) {
+		t.Helper()
+		resp := githubtest.Deliver(t, s.url("/events"), "pull_request", w.payload(action, pr, branch, head, false))
+		if resp.StatusCode != 202 {
+			t.Fatalf("pull_request.%s #%d: HTTP %d, want 202", action, pr, resp.StatusCode)
+		}
+	}
+	// waitComment waits for PR pr to have exactly one comment containing want.
+	waitComment := func(pr int, want string, within time.Duration) string {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			cs := w.comments(pr)
+			if len(cs) == 1 && strings.Contains(cs[0].Body, want) {
+				return cs[0].Body
+			}
+			if len(cs) > 1 || time.Now().After(deadline) {
+				t.Fatalf("PR #%d: %d comments after %s, want one containing %q: %+v", pr, len(cs), within, want, cs)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+
+	head := w.push("label", "modules/label/main.tf", "variable \"env\" {\n  type = string\n}\n\noutput \"name\" {\n  value = \"svc-${var.env}\"\n}\n")
+	deliver("opened", 7, "label", head)
+	body := waitComment(7, "module.app.local_file.config", 2*time.Minute)
+	if !strings.Contains(body, "calls modules/label") {
+		t.Errorf("the comment does not say why the projects were planned:\n%s", body)
+	}
+	// Statuses follow the comment.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		st := w.gh.LatestStatuses("acme", "infra", head)["plumb/plan: app-prod"]
+		if st.State == "success" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("app-prod status %+v, want success", st)
+		}
+	}
+
+	head2 := w.push("label", "modules/label/main.tf", "variable \"env\" {\n  type = string\n}\n\noutput \"name\" {\n  value = \"api-${var.env}\"\n}\n")
+	deliver("synchronize", 7, "label", head2)
+	waitComment(7, head2[:12], 2*time.Minute)
+
+	head8 := w.push("other", "envs/prod/app/extra.tf", "resource \"null_resource\" \"extra\" {}\n")
+	deliver("opened", 8, "other", head8)
+	waitComment(8, "PR #7", 2*time.Minute)
+
+	deliver("closed", 7, "label", head2)
+	// The queue retries PR #8 after its snooze and finds the lock free.
+	waitComment(8, "null_resource.extra", 3*time.Minute)
+
+	if took, err := s.stop(syscall.SIGTERM); err != nil || took > 30*time.Second {
+		t.Errorf("SIGTERM: %v after %s", err, took)
+	}
+}
