@@ -96,6 +96,9 @@ func (a *active) done(ctx context.Context, err error) error {
 		ID: r.newID(), At: run.FinishedAt, Actor: run.Trigger, Action: string(run.Kind), Repo: run.Repo,
 		Project: run.Project, Commit: run.Commit, RunID: run.ID, Result: string(run.Status),
 	}))
+	if r.finished != nil {
+		r.finished(run)
+	}
 	if storeErr := errors.Join(errs...); storeErr != nil {
 		r.logger.Error("record run", "run", run.ID, "project", run.Project, "err", storeErr)
 		if err == nil {

@@ -28,6 +28,7 @@ type Runner struct {
 	now      func() time.Time
 	grace    time.Duration
 	defaults map[plumb.Engine]string
+	finished func(*plumb.Run)
 
 	pool  chan struct{}
 	keys  *keyedMutex
@@ -53,6 +54,8 @@ type Config struct {
 	// project names none and its HCL has no required_version.
 	DefaultVersions map[plumb.Engine]string
 	Now             func() time.Time
+	// Finished, if set, hears about every run that ends (for metrics).
+	Finished func(*plumb.Run)
 }
 
 // New returns a Runner for cfg.
@@ -77,6 +80,7 @@ func New(cfg Config) (*Runner, error) {
 		now:      cfg.Now,
 		grace:    cfg.Grace,
 		defaults: cfg.DefaultVersions,
+		finished: cfg.Finished,
 		keys:     newKeyedMutex(),
 		trees:    newWorktrees(filepath.Join(abs, "worktrees")),
 	}

@@ -80,11 +80,24 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	}
 	defer db.Close()
 
-	handle, err := m.eventHandler(ctx, c, db, dir)
+	// The queue is read at scrape time; the runner reports runs as they end.
+	var q *queue.Queue
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := server.NewMetrics(server.MetricsConfig{
+		Registry:  reg,
+		QueueJobs: func(ctx context.Context) (map[string]int, error) { return q.JobCounts(ctx) },
+		LocksHeld: func(ctx context.Context) (int, error) {
+			locks, err := db.Locks(ctx)
+			return len(locks), err
+		},
+		Logger: log,
+	})
+	handle, err := m.eventHandler(ctx, c, db, dir, metrics)
 	if err != nil {
 		return err
 	}
-	q, err := queue.New(ctx, queue.Config{
+	q, err = queue.New(ctx, queue.Config{
 		DB:         db.SQL(),
 		Handler:    handle,
 		Logger:     log,
@@ -97,17 +110,6 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := server.NewMetrics(server.MetricsConfig{
-		Registry:  reg,
-		QueueJobs: q.JobCounts,
-		LocksHeld: func(ctx context.Context) (int, error) {
-			locks, err := db.Locks(ctx)
-			return len(locks), err
-		},
-		Logger: log,
-	})
 	handler, err := server.New(server.Config{
 		Parser:  &vcs.Webhooks{Secret: []byte(c.WebhookSecret), Insecure: c.InsecureVerify},
 		Sink:    q,

@@ -72,6 +72,12 @@ func TestServePullRequests(t *testing.T) {
 	// The queue retries PR #8 after its snooze and finds the lock free.
 	waitComment(8, "null_resource.extra", 3*time.Minute)
 
+	_, metrics := getBody(t, s.url("/metrics"))
+	for _, want := range []string{`plumb_runs_total{kind="plan",status="changes"}`, `plumb_run_duration_seconds_count{kind="plan"}`, "plumb_locks_held 1"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	if took, err := s.stop(syscall.SIGTERM); err != nil || took > 30*time.Second {
 		t.Errorf("SIGTERM: %v after %s", err, took)
 	}

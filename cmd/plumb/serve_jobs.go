@@ -6,13 +6,14 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/runner"
+	"github.com/plumbhq/plumb/server"
 	"github.com/plumbhq/plumb/vcs"
 )
 
 // eventHandler builds what the queue workers call: the pull request job,
 // reporting to GitHub. Without GitHub credentials every event is recorded
 // as failed with the reason, never dropped.
-func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, dir string) (plumb.EventHandler, error) {
+func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, dir string, metrics *server.Metrics) (plumb.EventHandler, error) {
 	if c.GitHubToken == "" {
 		m.Logger.Warn("no GitHub token (--github-token or PLUMB_GITHUB_TOKEN): deliveries are stored but not planned")
 		return unhandled{reason: "no GitHub token configured: set --github-token or PLUMB_GITHUB_TOKEN and redeliver"}, nil
@@ -24,6 +25,7 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 	r, err := runner.New(runner.Config{
 		DataDir: dir, Store: st, Engines: runner.FindEngines(ctx, m.BinDirs, m.Getenv("PATH")),
 		Env: m.Environ(), Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
+		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },
 	})
 	if err != nil {
 		return nil, err
