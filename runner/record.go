@@ -56,3 +56,30 @@ func (r *Runner) DiscardPlans(ctx context.Context, repo, trigger string) int {
 	}
 	return n
 }
+
+// interruptedMsg marks runs a dead process left unfinished.
+const interruptedMsg = "interrupted: plumb stopped while this run was in progress (crash or kill); the event that asked for it is retried"
+
+// RecoverInterrupted marks every run still queued or running as failed:
+// call it at start, while this process alone owns the data dir, so no run
+// is left looking alive after a crash. It returns how many it marked.
+func (r *Runner) RecoverInterrupted(ctx context.Context) (int, error) {
+	runs, err := r.store.Runs(ctx, plumb.RunFilter{})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, run := range runs {
+		if run.Status.Done() {
+			continue
+		}
+		run.Status, run.Error, run.FinishedAt = plumb.RunFailed, interruptedMsg, r.now().UTC()
+		if err := r.store.UpdateRun(ctx, run); err != nil {
+			return n, err
+		}
+		// A saved plan of an interrupted run is not trusted.
+		os.Remove(filepath.Join(r.runDir(run.ID), planFile))
+		n++
+	}
+	return n, nil
+}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/plumbhq/plumb/internal/testenv"
+	"github.com/plumbhq/plumb/store/sqlite"
 	"github.com/plumbhq/plumb/vcs/githubtest"
 )
 
@@ -81,4 +84,75 @@ func TestServePullRequests(t *testing.T) {
 	if took, err := s.stop(syscall.SIGTERM); err != nil || took > 30*time.Second {
 		t.Errorf("SIGTERM: %v after %s", err, took)
 	}
+}
+
+// TestServeKill9MidPlan kills plumb serve while a pull request's plan is
+// running, restarts it, and checks that the delivery is processed once
+// more to the end, the interrupted run is reported as failed, and no lock
+// is left with anyone but the pull request.
+func TestServeKill9MidPlan(t *testing.T) {
+	t.Parallel()
+	w := newGitHubWorld(t)
+	data := t.TempDir()
+	env := append(testenv.Env(t), "TF_VAR_out_dir="+t.TempDir(), "PLUMB_GITHUB_TOKEN="+w.gh.Token())
+	args := []string{"--webhook-secret", githubtest.Secret, "--github-url", w.gh.EnterpriseURL()}
+	s := startServe(t, data, env, args...)
+	head := w.push("label", "modules/label/main.tf", "variable \"env\" {\n  type = string\n}\n\noutput \"name\" {\n  value = \"svc-${var.env}\"\n}\n")
+	if resp := githubtest.Deliver(t, s.url("/events"), "pull_request", w.payload("opened", 7, "label", head, false)); resp.StatusCode != 202 {
+		t.Fatalf("delivery: HTTP %d", resp.StatusCode)
+	}
+	running := func() int {
+		db, err := sqlite.Open(context.Background(), filepath.Join(data, "plumb.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		db.SQL().QueryRow(`SELECT count(*) FROM plumb_runs WHERE status = 'running'`).Scan(&n)
+		return n
+	}
+	for deadline := time.Now().Add(90 * time.Second); running() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no run started within 90s")
+		}
+	}
+	s.stop(syscall.SIGKILL)
+
+	s2 := startServe(t, data, env, args...)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		cs := w.comments(7)
+		if len(cs) == 1 && strings.Contains(cs[0].Body, "module.app.local_file.config") && !strings.Contains(cs[0].Body, ":x:") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PR #7 after restart: %+v", cs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, "plumb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var events, processed, interrupted, stillRunning int
+	db.SQL().QueryRow(`SELECT count(*), sum(status = 'processed') FROM plumb_events`).Scan(&events, &processed)
+	db.SQL().QueryRow(`SELECT count(*) FROM plumb_runs WHERE status = 'failed' AND error LIKE 'interrupted:%'`).Scan(&interrupted)
+	db.SQL().QueryRow(`SELECT count(*) FROM plumb_runs WHERE status IN ('running', 'queued')`).Scan(&stillRunning)
+	if events != 1 || processed != 1 {
+		t.Errorf("%d events, %d processed; want the one delivery processed once", events, processed)
+	}
+	if interrupted == 0 || stillRunning != 0 {
+		t.Errorf("%d runs marked interrupted, %d still look alive; want the killed run reported failed", interrupted, stillRunning)
+	}
+	locks, _ := db.Locks(context.Background())
+	for _, l := range locks {
+		if l.Owner != "PR #7" {
+			t.Errorf("lock on %s held by %s after the restart", l.Project, l.Owner)
+		}
+	}
+	if len(locks) != 2 {
+		t.Errorf("%d locks, want PR #7's two (app-dev, app-prod)", len(locks))
+	}
+	s2.stop(syscall.SIGTERM)
 }

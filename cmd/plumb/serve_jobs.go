@@ -30,6 +30,12 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 	if err != nil {
 		return nil, err
 	}
+	// The data dir lock is held: runs still "running" belong to a dead process.
+	if n, err := r.RecoverInterrupted(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		m.Logger.Warn("runs interrupted by the last stop marked failed; their events are retried", "runs", n)
+	}
 	return &runner.PullRequestJob{
 		Runner: r, Store: st, Forge: forge, Logger: m.Logger,
 		Git:        gitSource{&vcs.Mirrors{Dir: filepath.Join(dir, "repos"), Token: c.GitHubToken}},
