@@ -91,6 +91,16 @@ detect_drift() {
   note "exit code $rc: changes_outside counts what changed outside plumb (the plan's resource_drift)"
 }
 
+github_pr() {
+  step "plumb serve on a pull request: GitHub's own webhook payload, the GitHub test server, real tofu"
+  note "runs the end-to-end test TestServePullRequests (go test) and shows the comment GitHub received"
+  local log=$WORK/serve-e2e.log
+  (cd "$REPO" && go test ./cmd/plumb -run '^TestServePullRequests$' -count=1 -v) >"$log" 2>&1 ||
+    die "TestServePullRequests failed: $(tail -n 30 "$log")"
+  sed -n '/PR #7 comment as GitHub received it:/,/(end of comment)/p' "$log" | sed '1d;$d' | sed 's/^        //' | head -n 24 | indent
+  note "... then a push edits that same comment, a second PR is told PR #7 holds the lock, and is planned once #7 closes"
+}
+
 main() {
   setup
   show_version
@@ -101,6 +111,7 @@ main() {
   pull_request
   break_something
   detect_drift
+  github_pr
   step "done: real plans, applies, a PR comment and a drift check of examples/, offline"
 }
 

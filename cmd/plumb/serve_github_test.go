@@ -49,6 +49,7 @@ func TestServePullRequests(t *testing.T) {
 	head := w.push("label", "modules/label/main.tf", "variable \"env\" {\n  type = string\n}\n\noutput \"name\" {\n  value = \"svc-${var.env}\"\n}\n")
 	deliver("opened", 7, "label", head)
 	body := waitComment(7, "module.app.local_file.config", 2*time.Minute)
+	t.Logf("PR #7 comment as GitHub received it:\n%s\n(end of comment)", body) // make demo shows this
 	if !strings.Contains(body, "calls modules/label") {
 		t.Errorf("the comment does not say why the projects were planned:\n%s", body)
 	}
