@@ -21,8 +21,8 @@ var allowed = map[string][]string{
 	"vcs":            {""},
 	"server":         {""},
 	"store":          {""},
-	"queue":          {""},
-	"store/sqlite":   {""},
+	"queue":          {"", "internal/sqlmigrate"},
+	"store/sqlite":   {"", "internal/sqlmigrate"},
 	"store/postgres": {""},
 }
 

@@ -7,12 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/internal/sqlmigrate"
 )
 
 // Statuses of a stored event.
@@ -40,40 +38,13 @@ var migrations embed.FS
 // migrate applies the queue's own migrations, tracked apart from the
 // store's so neither package needs to know the other's versions.
 func migrate(ctx context.Context, db *sql.DB) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("queue: migrate: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS plumb_queue_migrations (
-		version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("queue: migrate: %w", err)
-	}
-	for _, name := range names {
-		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plumb_queue_migrations WHERE version = $1`, version).Scan(&n); err != nil {
-			return fmt.Errorf("queue: migrate %s: %w", version, err)
-		}
-		if n > 0 {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			return fmt.Errorf("queue: migrate %s: %w", version, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO plumb_queue_migrations (version, applied_at) VALUES ($1, $2)`,
-			version, formatTime(time.Now())); err != nil {
-			return fmt.Errorf("queue: migrate %s: %w", version, err)
-		}
+	if err := sqlmigrate.Apply(ctx, tx, "plumb_queue_migrations", migrations, time.Now()); err != nil {
+		return fmt.Errorf("queue: %w", err)
 	}
 	return tx.Commit()
 }
