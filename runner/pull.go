@@ -38,6 +38,10 @@ type PullRequestJob struct {
 	AllowForks bool
 	// Workflows a project may name; a plumb.yaml on a branch cannot add one.
 	Workflows []string
+	// Head, if set, reads a pull request's current head and whether it is
+	// open, so an event overtaken by a newer push (or a retry after the PR
+	// closed) never plans or reports an outdated commit.
+	Head func(ctx context.Context, repo string, pr int) (sha string, open bool, err error)
 }
 
 func owner(pr int) string { return fmt.Sprintf("PR #%d", pr) }
@@ -69,7 +73,30 @@ func (j *PullRequestJob) HandleEvent(ctx context.Context, ev plumb.Event) error 
 	return j.plan(ctx, ev, log)
 }
 
+// current says why ev no longer describes the pull request, or "".
+func (j *PullRequestJob) current(ctx context.Context, ev plumb.Event) (string, error) {
+	if j.Head == nil {
+		return "", nil
+	}
+	sha, open, err := j.Head(ctx, ev.Repo, ev.PR)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("read %s#%d: %w", ev.Repo, ev.PR, err)
+	case !open:
+		return "the pull request is closed", nil
+	case sha != ev.HeadSHA:
+		return fmt.Sprintf("superseded: the head is now %.12s", sha), nil
+	}
+	return "", nil
+}
+
 func (j *PullRequestJob) plan(ctx context.Context, ev plumb.Event, log *slog.Logger) error {
+	if why, err := j.current(ctx, ev); err != nil || why != "" {
+		if why != "" {
+			log.Info("pull request event not planned", "head", ev.HeadSHA, "why", why)
+		}
+		return err
+	}
 	ch, tree, err := j.change(ctx, ev)
 	if err != nil {
 		return err
@@ -103,6 +130,13 @@ func (j *PullRequestJob) plan(ctx context.Context, ev plumb.Event, log *slog.Log
 		rep.Projects = append(rep.Projects, plumb.ProjectReport{Run: run, Reasons: reasons[i]})
 	}
 	slices.SortStableFunc(rep.Projects, func(a, b plumb.ProjectReport) int { return index(ch, a.Run.Project) - index(ch, b.Run.Project) })
+	// Plans take a while: a push meanwhile has its own event, whose report wins.
+	if why, err := j.current(ctx, ev); err != nil || why != "" {
+		if why != "" {
+			log.Info("plans not reported", "head", ev.HeadSHA, "why", why)
+		}
+		return err
+	}
 	if err := j.Forge.ReportPlans(ctx, rep); err != nil {
 		return fmt.Errorf("report plans on %s#%d: %w", ev.Repo, ev.PR, err)
 	}

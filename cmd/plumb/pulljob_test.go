@@ -60,7 +60,7 @@ func newPRWorld(t *testing.T) *prWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.job = &runner.PullRequestJob{Runner: r, Store: st, Forge: forge, Logger: logger,
+	w.job = &runner.PullRequestJob{Runner: r, Store: st, Forge: forge, Logger: logger, Head: prHead(forge),
 		Git: gitSource{&vcs.Mirrors{Dir: filepath.Join(data, "repos"), Token: w.gh.Token()}}}
 	return w
 }
@@ -146,6 +146,16 @@ func TestPullRequestPlannedCommentedLockedReleased(t *testing.T) {
 	}
 	if cs2 := w.comments(7); len(cs2) != 1 || cs2[0].ID != cs[0].ID || !strings.Contains(cs2[0].Body, head2[:12]) {
 		t.Fatalf("after a push PR #7 has %d comments (want the one comment edited to %s)", len(cs2), head2[:12])
+	}
+	// The first event again (a queue retry, say) is outdated: it must not
+	// put the old head's plan back.
+	stale := w.event("opened", 7, "label", head, false)
+	w.gh.AddPull("acme", "infra", githubtest.PullRequest{Number: 7, Title: "label", HeadRef: "label", HeadSHA: head2, BaseRef: "main", BaseSHA: w.main, State: "open"})
+	if err := w.job.HandleEvent(ctx, stale); err != nil {
+		t.Fatalf("stale event: %v", err)
+	}
+	if cs2 := w.comments(7); len(cs2) != 1 || !strings.Contains(cs2[0].Body, head2[:12]) {
+		t.Fatalf("a stale event rewrote PR #7's comment to the old head")
 	}
 
 	// A second PR on a project PR #7 holds: told who holds it.

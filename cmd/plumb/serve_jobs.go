@@ -39,8 +39,19 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 	return &runner.PullRequestJob{
 		Runner: r, Store: st, Forge: forge, Logger: m.Logger,
 		Git:        gitSource{&vcs.Mirrors{Dir: filepath.Join(dir, "repos"), Token: c.GitHubToken}},
-		PlanDrafts: c.PlanDrafts, AllowForks: c.AllowForks,
+		PlanDrafts: c.PlanDrafts, AllowForks: c.AllowForks, Head: prHead(forge),
 	}, nil
+}
+
+// prHead reads a pull request's head and state from GitHub.
+func prHead(g *vcs.GitHub) func(ctx context.Context, repo string, pr int) (string, bool, error) {
+	return func(ctx context.Context, repo string, pr int) (string, bool, error) {
+		p, err := g.PullRequest(ctx, repo, pr)
+		if err != nil {
+			return "", false, err
+		}
+		return p.HeadSHA, p.State == "open", nil
+	}
 }
 
 type unhandled struct{ reason string }
