@@ -91,15 +91,8 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	}
 	w.cfg = readRootConfig(dir, modDirs, engine == plumb.EngineTofu)
 
-	constraint := t.Project.Version
-	if constraint == "" {
-		constraint = w.cfg.requiredVersion
-	}
-	if constraint == "" {
-		constraint = r.defaults[engine]
-	}
-	if w.bin, err = SelectEngine(r.engines, engine, constraint); err != nil {
-		return nil, fmt.Errorf("project %s: %w", t.Project.Name, err)
+	if w.bin, err = r.engineFor(t.Project, engine, w.cfg); err != nil {
+		return nil, err
 	}
 	if !w.cfg.hasBackend {
 		if err := writeBackendOverride(dir, r.stateDir(t.Repo, t.Project.Dir)); err != nil {
@@ -109,28 +102,9 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	if err := os.MkdirAll(w.dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	env, vars := splitVarEnv(r.env)
-	if w.varFile, err = writeVarFile(filepath.Join(runDir, "env.auto.tfvars"), vars, w.cfg.varTypes); err != nil {
-		return nil, err
-	}
-	env = tfexec.CleanEnv(env)
-	env["TF_DATA_DIR"] = filepath.Join(w.dataDir, "tfdata")
-	env["TF_PLUGIN_CACHE_DIR"] = r.pluginCacheDir()
-	if w.tf, err = tfexec.NewTerraform(dir, w.bin.Path); err != nil {
+	if err := r.newExec(ctx, w, runDir, log); err != nil {
 		return nil, fmt.Errorf("project %s: %w", t.Project.Name, err)
 	}
-	if err := w.tf.SetEnv(env); err != nil {
-		return nil, fmt.Errorf("project %s: engine environment: %w", t.Project.Name, err)
-	}
-	// terraform-exec asks the binary its version once and caches it; asked
-	// here, the answer stays out of the run log.
-	if _, _, err := w.tf.Version(ctx, false); err != nil {
-		return nil, fmt.Errorf("project %s: %s version: %w", t.Project.Name, engine, err)
-	}
-	w.log = log
-	w.tf.SetStdout(log)
-	w.tf.SetStderr(log)
-	w.tf.SetWaitDelay(r.grace)
 	if err := r.init(ctx, w, log); err != nil {
 		return nil, fmt.Errorf("project %s: %s init: %w", t.Project.Name, engine, err)
 	}
@@ -154,6 +128,52 @@ func (w *workdir) close() {
 		w.release()
 		w.release = nil
 	}
+}
+
+// engineFor picks the binary for a project: its own version constraint,
+// else its required_version, else the configured default for the engine.
+func (r *Runner) engineFor(p plumb.Project, engine plumb.Engine, cfg rootConfig) (EngineBinary, error) {
+	constraint := p.Version
+	if constraint == "" {
+		constraint = cfg.requiredVersion
+	}
+	if constraint == "" {
+		constraint = r.defaults[engine]
+	}
+	bin, err := SelectEngine(r.engines, engine, constraint)
+	if err != nil {
+		return bin, fmt.Errorf("project %s: %w", p.Name, err)
+	}
+	return bin, nil
+}
+
+// newExec wires terraform-exec to the project: plumb's environment (with
+// TF_VAR_* moved to a 0600 var file), its data dir and the run log.
+func (r *Runner) newExec(ctx context.Context, w *workdir, runDir string, log io.Writer) error {
+	env, vars := splitVarEnv(r.env)
+	var err error
+	if w.varFile, err = writeVarFile(filepath.Join(runDir, "env.auto.tfvars"), vars, w.cfg.varTypes); err != nil {
+		return err
+	}
+	env = tfexec.CleanEnv(env)
+	env["TF_DATA_DIR"] = filepath.Join(w.dataDir, "tfdata")
+	env["TF_PLUGIN_CACHE_DIR"] = r.pluginCacheDir()
+	if w.tf, err = tfexec.NewTerraform(w.dir, w.bin.Path); err != nil {
+		return err
+	}
+	if err := w.tf.SetEnv(env); err != nil {
+		return fmt.Errorf("engine environment: %w", err)
+	}
+	// terraform-exec asks the binary its version once and caches it; asked
+	// here, the answer stays out of the run log.
+	if _, _, err := w.tf.Version(ctx, false); err != nil {
+		return fmt.Errorf("%s version: %w", w.bin.Engine, err)
+	}
+	w.log = log
+	w.tf.SetStdout(log)
+	w.tf.SetStderr(log)
+	w.tf.SetWaitDelay(r.grace)
+	return nil
 }
 
 func writeBackendOverride(dir, stateDir string) error {
