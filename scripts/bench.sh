@@ -81,10 +81,14 @@ section_webhook() {
   row "webhook: p99 latency of a 202 (p50)" "< 20 ms" "${p99} ms (${p50} ms)"
 }
 
+# scripts/bench.sh [planner|runner|webhook]...: all sections, or the named ones.
 main() {
-  section_planner
-  section_runner
-  section_webhook
+  local sections=("$@")
+  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook)
+  local s
+  for s in "${sections[@]}"; do
+    "section_$s"
+  done
   print_table
 }
 
