@@ -137,7 +137,10 @@ func TestServeKill9MidPlan(t *testing.T) {
 	}
 	defer db.Close()
 	var events, processed, interrupted, stillRunning int
-	db.SQL().QueryRow(`SELECT count(*), sum(status = 'processed') FROM plumb_events`).Scan(&events, &processed)
+	// The comment is posted before the queue records the event as done.
+	for deadline := time.Now().Add(30 * time.Second); processed == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		db.SQL().QueryRow(`SELECT count(*), sum(status = 'processed') FROM plumb_events`).Scan(&events, &processed)
+	}
 	db.SQL().QueryRow(`SELECT count(*) FROM plumb_runs WHERE status = 'failed' AND error LIKE 'interrupted:%'`).Scan(&interrupted)
 	db.SQL().QueryRow(`SELECT count(*) FROM plumb_runs WHERE status IN ('running', 'queued')`).Scan(&stillRunning)
 	if events != 1 || processed != 1 {
