@@ -153,11 +153,7 @@ var prActions = map[string]bool{"opened": true, "reopened": true, "synchronize":
 
 func fromPullRequest(ev *plumb.Event, p *github.PullRequestEvent) {
 	ev.Action = p.GetAction()
-	ev.Sender = p.GetSender().GetLogin()
-	repo := p.GetRepo()
-	ev.Repo = repo.GetFullName()
-	ev.CloneURL = repo.GetCloneURL()
-	ev.DefaultBranch = repo.GetDefaultBranch()
+	fromRepo(ev, p.GetRepo(), p.GetSender())
 	pr := p.GetPullRequest()
 	ev.PR = p.GetNumber()
 	if ev.PR == 0 {
@@ -181,11 +177,9 @@ func fromPullRequest(ev *plumb.Event, p *github.PullRequestEvent) {
 }
 
 func fromPush(ev *plumb.Event, p *github.PushEvent) {
+	r := p.GetRepo()
 	ev.Sender = p.GetSender().GetLogin()
-	repo := p.GetRepo()
-	ev.Repo = repo.GetFullName()
-	ev.CloneURL = repo.GetCloneURL()
-	ev.DefaultBranch = repo.GetDefaultBranch()
+	ev.Repo, ev.CloneURL, ev.DefaultBranch = r.GetFullName(), r.GetCloneURL(), r.GetDefaultBranch()
 	ev.BaseSHA = p.GetBefore()
 	ev.HeadSHA = p.GetAfter()
 	branch, ok := strings.CutPrefix(p.GetRef(), "refs/heads/")
@@ -199,13 +193,15 @@ func fromPush(ev *plumb.Event, p *github.PushEvent) {
 	}
 }
 
+// fromRepo fills what every event says about its repository and sender.
+func fromRepo(ev *plumb.Event, r *github.Repository, sender *github.User) {
+	ev.Sender = sender.GetLogin()
+	ev.Repo, ev.CloneURL, ev.DefaultBranch = r.GetFullName(), r.GetCloneURL(), r.GetDefaultBranch()
+}
+
 func fromIssueComment(ev *plumb.Event, p *github.IssueCommentEvent) {
 	ev.Action = p.GetAction()
-	ev.Sender = p.GetSender().GetLogin()
-	repo := p.GetRepo()
-	ev.Repo = repo.GetFullName()
-	ev.CloneURL = repo.GetCloneURL()
-	ev.DefaultBranch = repo.GetDefaultBranch()
+	fromRepo(ev, p.GetRepo(), p.GetSender())
 	ev.PR = p.GetIssue().GetNumber()
 	ev.Comment = p.GetComment().GetBody()
 	switch {
