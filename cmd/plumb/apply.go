@@ -31,7 +31,7 @@ func (m *Main) applyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, st, closeStore, err := m.newRunner(ctx, repo.Root, workers)
+			r, st, closeStore, err := m.newRunner(ctx, repo.Root, sel, workers)
 			if err != nil {
 				return err
 			}

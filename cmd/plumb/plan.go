@@ -86,7 +86,7 @@ func (m *Main) planCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, _, closeStore, err := m.newRunner(ctx, repo.Root, workers)
+			r, _, closeStore, err := m.newRunner(ctx, repo.Root, sel, workers)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -136,9 +137,24 @@ func filterNamed(projects []plumb.Project, names []string) ([]plumb.Project, err
 	return out, nil
 }
 
-// newRunner opens the store and a runner on the repo's data dir. close
-// must be called when done.
-func (m *Main) newRunner(ctx context.Context, repoRoot string, workers int) (*runner.Runner, plumb.Store, func(), error) {
+// engines lists the engines the selected projects run.
+func (s *selection) engines() []plumb.Engine {
+	var out []plumb.Engine
+	for _, t := range s.Targets {
+		e := t.Project.Engine
+		if e == "" {
+			e = plumb.EngineTofu
+		}
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// newRunner opens the store and a runner on the repo's data dir for the
+// selection's projects. close must be called when done.
+func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, workers int) (*runner.Runner, plumb.Store, func(), error) {
 	st, err := m.openStore(ctx, repoRoot)
 	if err != nil {
 		return nil, nil, nil, err
@@ -146,7 +162,7 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, workers int) (*ru
 	r, err := runner.New(runner.Config{
 		DataDir:  m.dataDirFor(repoRoot),
 		Store:    st,
-		Engines:  runner.FindEngines(ctx, m.BinDirs, m.Getenv("PATH")),
+		Engines:  runner.FindEngines(ctx, m.BinDirs, m.Getenv("PATH"), sel.engines()...),
 		Env:      m.Environ(),
 		Redactor: m.Redactor,
 		Logger:   m.Logger,
