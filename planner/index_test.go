@@ -2,13 +2,13 @@ package planner_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/plumbhq/plumb/internal/testenv"
 	"github.com/plumbhq/plumb/planner"
 	"github.com/plumbhq/plumb/vcs"
 )
@@ -26,15 +26,10 @@ func fixtureRepo(t *testing.T, name string) string {
 	return dir
 }
 
+// git runs git in dir as a test author.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", append([]string{"-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"}, args...)...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return testenv.Git(t, dir, args...)
 }
 
 func commit(t *testing.T, dir, msg string) string {

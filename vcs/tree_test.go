@@ -4,7 +4,6 @@ import (
 	"context"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,18 +12,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/internal/testenv"
 	"github.com/plumbhq/plumb/vcs"
 )
 
+// git runs git in dir as a test author.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", append([]string{"-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"}, args...)...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return testenv.Git(t, dir, args...)
 }
 
 func write(t *testing.T, dir string, files map[string]string) {

@@ -56,14 +56,22 @@ func findFixture(t testing.TB, fixture string) string {
 // returns its trimmed stdout; any failure fails the test.
 func (r *Repo) Git(args ...string) string {
 	r.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = r.Dir
+	return Git(r.t, r.Dir, args...)
+}
+
+// Git runs git in dir as a test author, isolated from the user's global
+// and system config (no signing, no hooks), and returns its trimmed
+// stdout; any failure fails the test.
+func Git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.name=plumb test", "-c", "user.email=test@plumb.invalid", "-c", "commit.gpgsign=false"}, args...)...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		r.t.Fatalf("testenv: git %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		t.Fatalf("testenv: git %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return strings.TrimSpace(string(out))
 }
