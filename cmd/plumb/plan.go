@@ -104,6 +104,7 @@ func (m *Main) planCmd() *cobra.Command {
 				}
 			} else {
 				printRuns(m.Stdout, runs)
+				printReasons(m.Stdout, sel, runs)
 			}
 			return planExit(runs, detailed)
 		},
@@ -166,6 +167,19 @@ func writeComment(path string, sel *selection, runs []*plumb.Run) error {
 		}
 	}
 	return nil
+}
+
+// printReasons says why each project of a change was planned.
+func printReasons(w io.Writer, sel *selection, runs []*plumb.Run) {
+	if sel.Base == "" {
+		return
+	}
+	fmt.Fprintf(w, "\nwhy (%s..%s):\n", short(sel.Base), short(sel.Head))
+	for _, r := range runs {
+		for _, why := range sel.Reasons[r.Project] {
+			fmt.Fprintf(w, "  %s: %s\n", r.Project, why)
+		}
+	}
 }
 
 // printRuns prints one aligned row per run, then the plan of each project
