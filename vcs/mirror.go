@@ -26,9 +26,11 @@ import (
 // a fetch and the reads of one repo never overlap.
 type Mirrors struct {
 	Dir string
-	// Token, if set, authenticates fetches over HTTPS. It travels as basic
-	// auth in a header, never in the URL.
-	Token string
+	// Credentials, if set, authenticate fetches over HTTPS: asked before
+	// every fetch, so short-lived GitHub App tokens stay fresh (see
+	// GitHub.GitCredentials). They travel as basic auth in a header, never in
+	// the URL.
+	Credentials func(ctx context.Context) (user, password string, err error)
 
 	mu    sync.Mutex
 	repos map[string]*mirror
@@ -70,8 +72,13 @@ func (m *Mirrors) Sync(ctx context.Context, repo, url string) error {
 	defer mr.mu.Unlock()
 	dir := filepath.Join(m.Dir, filepath.FromSlash(repo)+".git")
 	var auth transport.AuthMethod
-	if m.Token != "" {
-		auth = &githttp.BasicAuth{Username: "x-access-token", Password: m.Token}
+	secret := ""
+	if m.Credentials != nil {
+		user, pass, err := m.Credentials(ctx)
+		if err != nil {
+			return fmt.Errorf("fetch %s: credentials: %w", repo, err)
+		}
+		auth, secret = &githttp.BasicAuth{Username: user, Password: pass}, pass
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		r, err := git.PlainInit(dir, true)
@@ -88,7 +95,7 @@ func (m *Mirrors) Sync(ctx context.Context, repo, url string) error {
 	}
 	err = r.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RemoteURL: url, RefSpecs: fetchSpecs, Auth: auth, Force: true, Prune: true})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return fmt.Errorf("fetch %s: %w", repo, redactURL(err, m.Token))
+		return fmt.Errorf("fetch %s: %w", repo, redactURL(err, secret))
 	}
 	// Reopen so the new packs are seen by readers.
 	if mr.repo != nil {

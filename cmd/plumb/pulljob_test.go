@@ -61,7 +61,7 @@ func newPRWorld(t *testing.T) *prWorld {
 		t.Fatal(err)
 	}
 	w.job = &runner.PullRequestJob{Runner: r, Store: st, Forge: forge, Logger: logger, Head: prHead(forge),
-		Git: gitSource{&vcs.Mirrors{Dir: filepath.Join(data, "repos"), Token: w.gh.Token()}}}
+		Git: gitSource{&vcs.Mirrors{Dir: filepath.Join(data, "repos"), Credentials: forge.GitCredentials}}}
 	return w
 }
 

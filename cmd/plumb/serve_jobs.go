@@ -38,7 +38,7 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 	}
 	return &runner.PullRequestJob{
 		Runner: r, Store: st, Forge: forge, Logger: m.Logger,
-		Git:        gitSource{&vcs.Mirrors{Dir: filepath.Join(dir, "repos"), Token: c.GitHubToken}},
+		Git:        gitSource{&vcs.Mirrors{Dir: filepath.Join(dir, "repos"), Credentials: forge.GitCredentials}},
 		PlanDrafts: c.PlanDrafts, AllowForks: c.AllowForks, Head: prHead(forge),
 	}, nil
 }
