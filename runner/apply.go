@@ -55,7 +55,7 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 	if why != "" {
 		run.Replanned = why
 		log.note("planning again: " + why)
-		if err := r.plan(ctx, t, run, log); err != nil {
+		if err := r.plan(ctx, t, run, log, nil); err != nil {
 			return err
 		}
 		planDir = dir

@@ -18,6 +18,15 @@ type active struct {
 	t       Target
 	log     *runLog
 	release []func()
+	slot    func() // the worker slot, given back early once the engine is done
+}
+
+// freeSlot gives the worker slot back; later calls do nothing.
+func (a *active) freeSlot() {
+	if a.slot != nil {
+		a.slot()
+		a.slot = nil
+	}
 }
 
 // begin stores a new queued run, then waits for a worker slot and for its
@@ -53,7 +62,7 @@ func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progre
 	if err != nil {
 		return fail(err)
 	}
-	a.release = append(a.release, slot)
+	a.slot = slot
 	run.Status, run.StartedAt = plumb.RunRunning, r.now().UTC()
 	if err := r.store.UpdateRun(ctx, run); err != nil {
 		return fail(err)
@@ -66,6 +75,7 @@ func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progre
 // released. It returns err, redacted, for the caller.
 func (a *active) done(ctx context.Context, err error) error {
 	r, run := a.r, a.run
+	a.freeSlot()
 	for i := len(a.release) - 1; i >= 0; i-- {
 		a.release[i]()
 	}

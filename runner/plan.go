@@ -25,11 +25,16 @@ func (r *Runner) Plan(ctx context.Context, t Target, progress io.Writer) (*plumb
 	if err != nil {
 		return run, err
 	}
-	err = r.plan(ctx, t, run, finish.log)
+	err = r.plan(ctx, t, run, finish.log, finish.freeSlot)
 	return run, finish.done(ctx, err)
 }
 
-func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog) error {
+// plan runs the engine's plan of t, then reads the saved plan back. The
+// worker slot bounds engine runs that change things (init, plan, apply):
+// engineDone, when set, is called once the plan is saved, so reading it
+// back (`show -json`) overlaps the next project's plan instead of holding
+// the slot. The project's directory stays locked until the run is done.
+func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog, engineDone func()) error {
 	dir := r.runDir(run.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -51,6 +56,9 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	}
 	if err := os.Chmod(planPath, 0o600); err != nil {
 		return err
+	}
+	if engineDone != nil {
+		engineDone()
 	}
 	if err := r.readPlan(ctx, w, run, dir, planPath, text); err != nil {
 		return err

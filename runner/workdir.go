@@ -158,16 +158,17 @@ func (r *Runner) newExec(ctx context.Context, w *workdir, runDir string, log io.
 	env = tfexec.CleanEnv(env)
 	env["TF_DATA_DIR"] = filepath.Join(w.dataDir, "tfdata")
 	env["TF_PLUGIN_CACHE_DIR"] = r.pluginCacheDir()
+	// Without this the engine reinstalls a cached provider over itself
+	// whenever a project's lock file lacks its checksum, pulling the binary
+	// from under a plan or show running at that moment ("fork/exec …: no
+	// such file"). With it, the cache is only ever added to. The lock files
+	// plumb writes stay in its own worktrees.
+	env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "true"
 	if w.tf, err = tfexec.NewTerraform(w.dir, w.bin.Path); err != nil {
 		return err
 	}
 	if err := w.tf.SetEnv(env); err != nil {
 		return fmt.Errorf("engine environment: %w", err)
-	}
-	// terraform-exec asks the binary its version once and caches it; asked
-	// here, the answer stays out of the run log.
-	if _, _, err := w.tf.Version(ctx, false); err != nil {
-		return fmt.Errorf("%s version: %w", w.bin.Engine, err)
 	}
 	w.log = log
 	w.tf.SetStdout(log)
@@ -238,7 +239,13 @@ func (r *Runner) init(ctx context.Context, w *workdir, log io.Writer) error {
 		return err
 	}
 	defer unlock()
-	if err := w.tf.Init(ctx, tfexec.Upgrade(false)); err != nil {
+	// terraform-exec asks the binary its version (JSON on stdout) before
+	// init; neither that nor init's progress belongs in the run log, and
+	// init's errors come back in err.
+	w.tf.SetStdout(io.Discard)
+	err = w.tf.Init(ctx, tfexec.Upgrade(false))
+	w.tf.SetStdout(w.log)
+	if err != nil {
 		return err
 	}
 	if !w.lockCommitted {

@@ -60,7 +60,7 @@ func TestServePullRequests(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("app-prod status %+v, want success", st)
+			t.Fatalf("app-prod status %+v, want success; the comment:\n%s", st, w.comments(7)[0].Body)
 		}
 	}
 
