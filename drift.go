@@ -28,25 +28,3 @@ const (
 	DriftDriftedPending DriftStatus = "drifted_pending"
 	DriftError          DriftStatus = "error"
 )
-
-// StatusOf derives the status from a project's findings.
-func StatusOf(findings []DriftFinding) DriftStatus {
-	var oob, pending bool
-	for _, f := range findings {
-		switch f.Kind {
-		case DriftOutOfBand:
-			oob = true
-		case DriftPending:
-			pending = true
-		}
-	}
-	switch {
-	case oob && pending:
-		return DriftDriftedPending
-	case oob:
-		return DriftDrifted
-	case pending:
-		return DriftPendingOnly
-	}
-	return DriftClean
-}

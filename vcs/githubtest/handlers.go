@@ -105,16 +105,26 @@ func createComment(s *Server, w http.ResponseWriter, r *http.Request, p map[stri
 	if s.issueOr404(w, rs, n) == nil {
 		return
 	}
+	text, ok := commentBody(w, body)
+	if !ok {
+		return
+	}
+	now := time.Now().UTC()
+	c := &Comment{ID: s.id(), Issue: n, Body: text, User: s.login(r), CreatedAt: now, UpdatedAt: now}
+	rs.comments = append(rs.comments, c)
+	writeJSON(w, http.StatusCreated, s.commentJSON(rs, c))
+}
+
+// commentBody reads a comment request's body, refusing what GitHub refuses:
+// more than 65,536 characters.
+func commentBody(w http.ResponseWriter, body []byte) (string, bool) {
 	var in struct{ Body string }
 	_ = json.Unmarshal(body, &in)
 	if len(in.Body) > 65536 {
 		writeError(w, http.StatusUnprocessableEntity, "Body is too long (maximum is 65536 characters)")
-		return
+		return "", false
 	}
-	now := time.Now().UTC()
-	c := &Comment{ID: s.id(), Issue: n, Body: in.Body, User: s.login(r), CreatedAt: now, UpdatedAt: now}
-	rs.comments = append(rs.comments, c)
-	writeJSON(w, http.StatusCreated, s.commentJSON(rs, c))
+	return in.Body, true
 }
 
 func findComment(rs *repoState, id string) int {
@@ -145,13 +155,11 @@ func editComment(s *Server, w http.ResponseWriter, r *http.Request, p map[string
 		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
 		return
 	}
-	var in struct{ Body string }
-	_ = json.Unmarshal(body, &in)
-	if len(in.Body) > 65536 {
-		writeError(w, http.StatusUnprocessableEntity, "Body is too long (maximum is 65536 characters)")
+	text, ok := commentBody(w, body)
+	if !ok {
 		return
 	}
-	c.Body, c.UpdatedAt = in.Body, time.Now().UTC()
+	c.Body, c.UpdatedAt = text, time.Now().UTC()
 	writeJSON(w, http.StatusOK, s.commentJSON(rs, c))
 }
 
