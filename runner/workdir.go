@@ -167,6 +167,7 @@ func (r *Runner) newExec(ctx context.Context, w *workdir, runDir string, log io.
 	if w.tf, err = tfexec.NewTerraform(w.dir, w.bin.Path); err != nil {
 		return err
 	}
+	seedVersion(w.tf, w.bin.Version)
 	if err := w.tf.SetEnv(env); err != nil {
 		return fmt.Errorf("engine environment: %w", err)
 	}
@@ -239,9 +240,8 @@ func (r *Runner) init(ctx context.Context, w *workdir, log io.Writer) error {
 		return err
 	}
 	defer unlock()
-	// terraform-exec asks the binary its version (JSON on stdout) before
-	// init; neither that nor init's progress belongs in the run log, and
-	// init's errors come back in err.
+	// init's progress does not belong in the run log; its errors come back
+	// in err.
 	w.tf.SetStdout(io.Discard)
 	err = w.tf.Init(ctx, tfexec.Upgrade(false))
 	w.tf.SetStdout(w.log)
