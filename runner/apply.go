@@ -20,7 +20,12 @@ import (
 // run's Replanned says why. A held lock gives a blocked run naming the
 // holder. A lock taken here is released when the run ends.
 func (r *Runner) Apply(ctx context.Context, t Target, plan *plumb.Run, progress io.Writer) (*plumb.Run, error) {
-	run, a, err := r.begin(ctx, t, plumb.RunApply, progress)
+	return r.applyStarted(ctx, t, plan, progress, nil)
+}
+
+// applyStarted is Apply that calls started once the run holds a worker slot.
+func (r *Runner) applyStarted(ctx context.Context, t Target, plan *plumb.Run, progress io.Writer, started func()) (*plumb.Run, error) {
+	run, a, err := r.begin(ctx, t, plumb.RunApply, progress, started)
 	if err != nil {
 		return run, err
 	}

@@ -10,9 +10,11 @@ import (
 	"github.com/plumbhq/plumb"
 )
 
-// Progress hears about runs of a batch as they start and end, so a CLI
-// can show which project is running and for how long. Calls come from
-// several goroutines; implementations serialise their own output.
+// Progress hears about runs of a batch as they start (hold a worker slot,
+// not merely wait for one) and end, so a CLI can show which project is
+// running and for how long. A run that never starts (it failed or was
+// skipped before) is only Finished. Calls come from several goroutines;
+// implementations serialise their own output.
 type Progress interface {
 	Started(t Target, kind plumb.RunKind, at time.Time)
 	Finished(t Target, run *plumb.Run, err error)
@@ -26,10 +28,7 @@ func (r *Runner) PlanAll(ctx context.Context, targets []Target, p Progress, log 
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		wg.Go(func() {
-			if p != nil {
-				p.Started(t, plumb.RunPlan, r.now())
-			}
-			run, err := r.Plan(ctx, t, log)
+			run, err := r.planStarted(ctx, t, log, r.startedFunc(p, t, plumb.RunPlan))
 			runs[i] = run
 			if p != nil {
 				p.Finished(t, run, err)
@@ -66,10 +65,7 @@ func (r *Runner) ApplyAll(ctx context.Context, targets []Target, plans []*plumb.
 			}
 			continue
 		}
-		if p != nil {
-			p.Started(t, plumb.RunApply, r.now())
-		}
-		run, err := r.Apply(ctx, t, plan, log)
+		run, err := r.applyStarted(ctx, t, plan, log, r.startedFunc(p, t, plumb.RunApply))
 		runs[i] = run
 		if run.Status == plumb.RunFailed || run.Status == plumb.RunBlocked {
 			bad[t.Project.Name] = string(run.Status)
@@ -79,6 +75,14 @@ func (r *Runner) ApplyAll(ctx context.Context, targets []Target, plans []*plumb.
 		}
 	}
 	return runs
+}
+
+// startedFunc tells p, if any, that t's run has started.
+func (r *Runner) startedFunc(p Progress, t Target, kind plumb.RunKind) func() {
+	if p == nil {
+		return nil
+	}
+	return func() { p.Started(t, kind, r.now()) }
 }
 
 func (r *Runner) skipReason(ctx context.Context, t Target, bad map[string]string) string {

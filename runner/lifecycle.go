@@ -31,7 +31,8 @@ func (a *active) freeSlot() {
 
 // begin stores a new queued run, then waits for a worker slot and for its
 // project directory to be free (in this process and across processes).
-func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progress io.Writer) (*plumb.Run, *active, error) {
+// started, if set, is called once the run holds both.
+func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progress io.Writer, started func()) (*plumb.Run, *active, error) {
 	run := &plumb.Run{
 		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
 		Kind: kind, Status: plumb.RunQueued, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base,
@@ -66,6 +67,9 @@ func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progre
 	run.Status, run.StartedAt = plumb.RunRunning, r.now().UTC()
 	if err := r.store.UpdateRun(ctx, run); err != nil {
 		return fail(err)
+	}
+	if started != nil {
+		started()
 	}
 	return run, a, nil
 }

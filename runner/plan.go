@@ -21,7 +21,12 @@ import (
 // failed (run.Error holds the same, redacted). progress, if non-nil, gets
 // the engine's output live.
 func (r *Runner) Plan(ctx context.Context, t Target, progress io.Writer) (*plumb.Run, error) {
-	run, finish, err := r.begin(ctx, t, plumb.RunPlan, progress)
+	return r.planStarted(ctx, t, progress, nil)
+}
+
+// planStarted is Plan that calls started once the run holds a worker slot.
+func (r *Runner) planStarted(ctx context.Context, t Target, progress io.Writer, started func()) (*plumb.Run, error) {
+	run, finish, err := r.begin(ctx, t, plumb.RunPlan, progress, started)
 	if err != nil {
 		return run, err
 	}

@@ -64,7 +64,7 @@ func (m *Main) applyCmd() *cobra.Command {
 				return exitError{1}
 			} else {
 				fmt.Fprintf(m.Stderr, "plumb: applying %s\n", sel.describe())
-				applied := withProgress(ctx, m, func(p *progress) []*plumb.Run { return r.ApplyAll(ctx, targets, toApply, p, nil) })
+				applied := withProgress(ctx, m, len(targets), func(p *progress) []*plumb.Run { return r.ApplyAll(ctx, targets, toApply, p, nil) })
 				final = mergeRuns(plans, applied)
 				printRuns(human, applied)
 			}
@@ -107,7 +107,7 @@ func (m *Main) plansFor(ctx context.Context, r *runner.Runner, st plumb.Store, s
 	}
 	if len(missing) > 0 {
 		fmt.Fprintf(m.Stderr, "plumb: planning %d of %s\n", len(missing), sel.describe())
-		fresh := withProgress(ctx, m, func(p *progress) []*plumb.Run { return r.PlanAll(ctx, missing, p, nil) })
+		fresh := withProgress(ctx, m, len(missing), func(p *progress) []*plumb.Run { return r.PlanAll(ctx, missing, p, nil) })
 		for j, i := range at {
 			plans[i] = fresh[j]
 		}

@@ -92,7 +92,7 @@ func (m *Main) planCmd() *cobra.Command {
 			}
 			defer closeStore()
 			fmt.Fprintf(m.Stderr, "plumb: planning %s\n", sel.describe())
-			runs := withProgress(ctx, m, func(p *progress) []*plumb.Run { return r.PlanAll(ctx, sel.Targets, p, nil) })
+			runs := withProgress(ctx, m, len(sel.Targets), func(p *progress) []*plumb.Run { return r.PlanAll(ctx, sel.Targets, p, nil) })
 			if commentOut != "" {
 				if err := writeComment(commentOut, sel, runs); err != nil {
 					return err
@@ -141,8 +141,9 @@ func planExit(runs []*plumb.Run, detailed bool) error {
 }
 
 // withProgress runs work while a ticker reports what is still running.
-func withProgress(ctx context.Context, m *Main, work func(*progress) []*plumb.Run) []*plumb.Run {
-	p := newProgress(m.Stderr)
+// total is the number of projects work runs.
+func withProgress(ctx context.Context, m *Main, total int, work func(*progress) []*plumb.Run) []*plumb.Run {
+	p := newProgress(m.Stderr, total)
 	tickCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { p.tick(tickCtx, 10*time.Second) })

@@ -13,25 +13,28 @@ import (
 	"github.com/plumbhq/plumb/runner"
 )
 
-// progress prints one line when a project starts and one when it ends,
-// and every few seconds the projects still running with their elapsed
-// time, so long work never looks hung. It writes to stderr, keeping
-// stdout for results.
+// progress prints one line when a project starts (holds a worker slot)
+// and one when it ends, and every few seconds the projects still running
+// with their elapsed time and how many wait for a worker, so long work
+// never looks hung. It writes to stderr, keeping stdout for results.
 type progress struct {
 	mu      sync.Mutex
 	w       io.Writer
-	running map[string]time.Time
+	total   int                  // projects in the batch
+	running map[string]time.Time // started, not finished
+	seen    map[string]bool      // started or finished
 	now     func() time.Time
 }
 
-func newProgress(w io.Writer) *progress {
-	return &progress{w: w, running: map[string]time.Time{}, now: time.Now}
+func newProgress(w io.Writer, total int) *progress {
+	return &progress{w: w, total: total, running: map[string]time.Time{}, seen: map[string]bool{}, now: time.Now}
 }
 
 func (p *progress) Started(t runner.Target, kind plumb.RunKind, at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running[t.Project.Name] = at
+	p.seen[t.Project.Name] = true
 	fmt.Fprintf(p.w, "  %-8s %s\n", verbing(kind), t.Project.String())
 }
 
@@ -40,6 +43,7 @@ func (p *progress) Finished(t runner.Target, run *plumb.Run, err error) {
 	defer p.mu.Unlock()
 	started, ok := p.running[t.Project.Name]
 	delete(p.running, t.Project.Name)
+	p.seen[t.Project.Name] = true
 	elapsed := ""
 	if ok {
 		elapsed = fmt.Sprintf(" (%s)", p.now().Sub(started).Round(100*time.Millisecond))
@@ -57,17 +61,30 @@ func (p *progress) tick(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			if len(p.running) > 0 {
-				names := make([]string, 0, len(p.running))
-				for name, at := range p.running {
-					names = append(names, fmt.Sprintf("%s %s", name, p.now().Sub(at).Round(time.Second)))
-				}
-				sort.Strings(names)
-				fmt.Fprintf(p.w, "  %-8s %s\n", "running", strings.Join(names, ", "))
+			if line := p.status(); line != "" {
+				fmt.Fprintf(p.w, "  %-8s %s\n", "running", line)
 			}
 			p.mu.Unlock()
 		}
 	}
+}
+
+// status is what runs now and how many wait: "a 12s, b 3s (4 waiting for
+// a worker)". The caller holds mu.
+func (p *progress) status() string {
+	if len(p.running) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(p.running))
+	for name, at := range p.running {
+		names = append(names, fmt.Sprintf("%s %s", name, p.now().Sub(at).Round(time.Second)))
+	}
+	sort.Strings(names)
+	line := strings.Join(names, ", ")
+	if waiting := p.total - len(p.seen); waiting > 0 {
+		line += fmt.Sprintf(" (%d waiting for a worker)", waiting)
+	}
+	return line
 }
 
 func verbing(k plumb.RunKind) string {
