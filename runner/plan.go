@@ -38,7 +38,9 @@ func (r *Runner) planStarted(ctx context.Context, t Target, progress io.Writer, 
 // worker slot bounds engine runs that change things (init, plan, apply):
 // engineDone, when set, is called once the plan is saved, so reading it
 // back (`show -json`) overlaps the next project's plan instead of holding
-// the slot. The project's directory stays locked until the run is done.
+// the slot, at a lower CPU priority so it takes the cores that plan leaves
+// idle rather than slowing it. The project's directory stays locked until
+// the run is done.
 func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog, engineDone func()) error {
 	dir := r.runDir(run.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -62,10 +64,21 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	if err := os.Chmod(planPath, 0o600); err != nil {
 		return err
 	}
+	readBack := func() { err = r.readPlan(ctx, w, run, dir, planPath, text) }
 	if engineDone != nil {
 		engineDone()
+		release, waitErr := acquire(ctx, r.readBacks)
+		if waitErr != nil {
+			return waitErr
+		}
+		// Nothing but this run waits for the read-back; a plan of another
+		// project may hold the worker now and goes first.
+		lowPriority(readBack)
+		release()
+	} else {
+		readBack()
 	}
-	if err := r.readPlan(ctx, w, run, dir, planPath, text); err != nil {
+	if err != nil {
 		return err
 	}
 	run.Status = plumb.RunNoChanges

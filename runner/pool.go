@@ -51,10 +51,13 @@ func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
 }
 
 // acquireSlot takes one of the pool's worker slots.
-func (r *Runner) acquireSlot(ctx context.Context) (func(), error) {
+func (r *Runner) acquireSlot(ctx context.Context) (func(), error) { return acquire(ctx, r.pool) }
+
+// acquire takes one place in the semaphore sem, or gives up with ctx.
+func acquire(ctx context.Context, sem chan struct{}) (func(), error) {
 	select {
-	case r.pool <- struct{}{}:
-		return func() { <-r.pool }, nil
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

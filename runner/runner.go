@@ -30,9 +30,13 @@ type Runner struct {
 	defaults map[plumb.Engine]string
 	finished func(*plumb.Run)
 
-	pool  chan struct{}
-	keys  *keyedMutex
-	trees *worktrees
+	pool chan struct{}
+	// readBacks bounds saved plans being read back (`show -json`) once
+	// their worker slot is freed: as many as there are workers, so a slow
+	// read-back never piles up engines and their memory.
+	readBacks chan struct{}
+	keys      *keyedMutex
+	trees     *worktrees
 }
 
 // Config holds what a Runner needs; cmd/plumb fills it.
@@ -101,6 +105,7 @@ func New(cfg Config) (*Runner, error) {
 		workers = runtime.NumCPU()
 	}
 	r.pool = make(chan struct{}, workers)
+	r.readBacks = make(chan struct{}, workers)
 	return r, nil
 }
 

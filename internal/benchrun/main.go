@@ -1,12 +1,20 @@
 // Command benchrun measures plumb plan against a shell loop of raw
 // `tofu init && tofu plan -out` over the same 20 generated projects, in one
-// run, and prints tab-separated rows for scripts/bench.sh:
+// run, and prints one tab-separated line for scripts/bench.sh:
 //
 //	raw_serial_s  plumb_serial_s  plumb_parallel2_s  warm_affected_s  warm_all_s
+//	raw_parallel2_s  raw_show_serial_s  raw_cpu_s  plumb_cpu_s
 //
 // The warm figures follow a one-line change to one project, with the data
 // dir of the serial (cold) run: plumb plan --base/--head plans only the
 // affected project; plumb plan --ref HEAD plans all 20 again.
+//
+// The last four are the yardsticks the ratios need on a given machine:
+// the raw loop two at a time (what two workers can gain at best), the raw
+// loop with the `show -json` every plumb plan also runs (the engine work
+// plumb cannot skip: it needs the plan as JSON), and the CPU time, user
+// plus system, of the serial raw loop and of the serial plumb plan with
+// every process they started.
 //
 // It expects .tools/env.sh to be sourced (tofu on PATH, the mirror config).
 package main
@@ -51,17 +59,28 @@ func run(plumbBin string) error {
 	if err := sh(work, "cp", "-r", repo, raw); err != nil {
 		return err
 	}
-	rawS, err := timed(func() error { return rawLoop(raw) })
+	var rawCPU, plumbCPU float64
+	rawS, err := timed(func() error { return rawLoop(raw, rawSerial, &rawCPU) })
 	if err != nil {
 		return err
 	}
-	serialS, err := timed(func() error { return plumbPlan(bin, repo, filepath.Join(work, "data1"), "1") })
+	serialS, err := timed(func() error { return plumbPlan(bin, repo, filepath.Join(work, "data1"), "1", &plumbCPU) })
 	if err != nil {
 		return err
 	}
-	par2S, err := timed(func() error { return plumbPlan(bin, repo, filepath.Join(work, "data2"), "2") })
+	par2S, err := timed(func() error { return plumbPlan(bin, repo, filepath.Join(work, "data2"), "2", nil) })
 	if err != nil {
 		return err
+	}
+	var refs [2]float64
+	for i, script := range []string{rawParallel2, rawShowSerial} {
+		dir := filepath.Join(work, fmt.Sprintf("raw%d", i+2))
+		if err := sh(work, "cp", "-r", repo, dir); err != nil {
+			return err
+		}
+		if refs[i], err = timed(func() error { return rawLoop(dir, script, nil) }); err != nil {
+			return err
+		}
 	}
 	// Warm: a one-line change to one project after a full plan, planned
 	// again with the data dir of the serial run.
@@ -74,16 +93,17 @@ func run(plumbBin string) error {
 		return err
 	}
 	warmAffected, err := timed(func() error {
-		return plumbPlan(bin, repo, filepath.Join(work, "data1"), "1", "--base", "HEAD~1", "--head", "HEAD")
+		return plumbPlan(bin, repo, filepath.Join(work, "data1"), "1", nil, "--base", "HEAD~1", "--head", "HEAD")
 	})
 	if err != nil {
 		return err
 	}
-	warmAll, err := timed(func() error { return plumbPlan(bin, repo, filepath.Join(work, "data1"), "1") })
+	warmAll, err := timed(func() error { return plumbPlan(bin, repo, filepath.Join(work, "data1"), "1", nil) })
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", rawS, serialS, par2S, warmAffected, warmAll)
+	fmt.Printf("%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n",
+		rawS, serialS, par2S, warmAffected, warmAll, refs[0], refs[1], rawCPU, plumbCPU)
 	return nil
 }
 
@@ -118,17 +138,36 @@ resource "null_resource" "b" {
 	return nil
 }
 
-func rawLoop(dir string) error {
-	script := `for d in p*/; do (cd "$d" && tofu init -input=false >/dev/null && tofu plan -input=false -out=plan.tfplan >/dev/null) || exit 1; done`
-	return sh(dir, "bash", "-c", script)
+// The raw loops: what a user without plumb runs over the projects.
+const (
+	rawSerial     = `for d in p*/; do (cd "$d" && tofu init -input=false >/dev/null && tofu plan -input=false -out=plan.tfplan >/dev/null) || exit 1; done`
+	rawParallel2  = `printf '%s\n' p*/ | xargs -P 2 -I{} sh -c 'cd {} && tofu init -input=false >/dev/null && tofu plan -input=false -out=plan.tfplan >/dev/null'`
+	rawShowSerial = `for d in p*/; do (cd "$d" && tofu init -input=false >/dev/null && tofu plan -input=false -out=plan.tfplan >/dev/null && tofu show -json plan.tfplan >/dev/null) || exit 1; done`
+)
+
+// rawLoop runs script in dir; cpu, if set, gets the CPU seconds it and
+// everything it started used.
+func rawLoop(dir, script string, cpu *float64) error {
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = dir
+	return runCounted(cmd, "raw loop", cpu)
 }
 
-func plumbPlan(bin, repo, data, parallelism string, extra ...string) error {
+func plumbPlan(bin, repo, data, parallelism string, cpu *float64, extra ...string) error {
 	cmd := exec.Command(bin, append([]string{"plan", "--data-dir", data, "--parallelism", parallelism, "--json"}, extra...)...)
 	cmd.Dir = repo
+	return runCounted(cmd, "plumb plan", cpu)
+}
+
+// runCounted runs cmd; cpu, if set, gets its user plus system CPU time,
+// which includes every descendant it waited for (the engines, providers).
+func runCounted(cmd *exec.Cmd, what string, cpu *float64) error {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("plumb plan: %w\n%s", err, out)
+		return fmt.Errorf("%s: %w\n%s", what, err, out)
+	}
+	if cpu != nil {
+		*cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	}
 	return nil
 }
