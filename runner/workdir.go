@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-exec/tfexec"
 
 	"github.com/plumbhq/plumb"
@@ -233,17 +234,19 @@ func (r *Runner) init(ctx context.Context, w *workdir, log io.Writer) error {
 			return nil
 		}
 	}
-	// A shared plugin cache races when two inits write it at once (tofu
-	// reports "this is a bug"), so inits take turns on it.
-	unlock, err := fileLock(ctx, filepath.Join(r.pluginCacheDir(), ".plumb-init.lock"))
-	if err != nil {
-		return err
+	// A shared plugin cache races when two inits write it at once, so
+	// inits take turns on it, unless the engine locks the cache itself.
+	if !locksPluginCache(w.bin) {
+		unlock, err := fileLock(ctx, filepath.Join(r.pluginCacheDir(), ".plumb-init.lock"))
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
-	defer unlock()
 	// init's progress does not belong in the run log; its errors come back
 	// in err.
 	w.tf.SetStdout(io.Discard)
-	err = w.tf.Init(ctx, tfexec.Upgrade(false))
+	err := w.tf.Init(ctx, tfexec.Upgrade(false))
 	w.tf.SetStdout(w.log)
 	if err != nil {
 		return err
@@ -254,6 +257,17 @@ func (r *Runner) init(ctx context.Context, w *workdir, log io.Writer) error {
 		}
 	}
 	return os.WriteFile(fpPath, []byte(fingerprint), 0o600)
+}
+
+// tofuLocksCache is the first OpenTofu release whose init locks each
+// provider in the shared plugin cache while installing it (1.10.0 added the
+// lock, 1.10.5 fixed its contention errors). Terraform has no such lock.
+var tofuLocksCache = version.Must(version.NewVersion("1.10.5"))
+
+// locksPluginCache says whether bin's init serialises its own writes to
+// the shared plugin cache, so concurrent inits need no lock from plumb.
+func locksPluginCache(bin EngineBinary) bool {
+	return bin.Engine == plumb.EngineTofu && bin.Version != nil && bin.Version.Core().GreaterThanOrEqual(tofuLocksCache)
 }
 
 // reinit forgets the init fingerprint, for when the engine says init is needed.

@@ -156,3 +156,19 @@ projects:
 		}
 	}
 }
+
+// Every project inits cold at once into one new plugin cache: tofu locks
+// the cache itself, so plumb lets the inits run side by side.
+func TestPlanColdInitsAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	plan := e.runsOf(0, "plan", "--parallelism", "3")
+	if len(plan.Runs) != 3 {
+		t.Fatalf("%d runs, want 3", len(plan.Runs))
+	}
+	for _, r := range plan.Runs {
+		if r.Status != "changes" {
+			t.Errorf("%s: %s (%s), want changes", r.Project, r.Status, r.Error)
+		}
+	}
+}
