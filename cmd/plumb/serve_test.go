@@ -305,9 +305,11 @@ func TestServeKill9AfterAccept(t *testing.T) {
 
 	startServe(t, data, nil) // the data dir lock died with the process
 	for i := range 5 {
+		// Each ends handled to the end, once. The killed process may have
+		// started one already: that interrupted attempt counts too.
 		status, attempts, _ := waitHandled(t, data, fmt.Sprintf("k-%d", i))
-		if status != "failed" || attempts != 1 {
-			t.Errorf("k-%d: %s after %d attempts, want handled once", i, status, attempts)
+		if status != "failed" || attempts < 1 || attempts > 2 {
+			t.Errorf("k-%d: %s after %d attempts, want failed (no token) after one attempt, or two if the kill interrupted the first", i, status, attempts)
 		}
 	}
 }
