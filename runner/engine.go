@@ -51,16 +51,27 @@ type EngineBinary struct {
 // VersionString is the version without a leading "v".
 func (b EngineBinary) VersionString() string { return b.Version.String() }
 
-// FindEngines lists every engine binary in dirs and then in the PATH
-// entries, named tofu, terraform, or tofu_<version> / terraform_<version>
-// (so one bin dir can hold several versions). Shadowed duplicates of the
-// same path are listed once; unusable binaries are skipped. With only
-// given, just those engines are asked for their version: each ask starts
-// the binary, which costs a noticeable fraction of a second.
-func FindEngines(ctx context.Context, dirs []string, pathEnv string, only ...plumb.Engine) []EngineBinary {
+// EngineSearch says where FindEngines looks.
+type EngineSearch struct {
+	Dirs []string // plumb's bin dirs, searched first
+	PATH string   // then these PATH entries
+	// Only, if set, limits the search to these engines: asking a binary its
+	// version starts it, which costs a noticeable fraction of a second.
+	Only []plumb.Engine
+	// VersionCache, if set, is a file that remembers each binary's version
+	// until the binary changes, so a run starts none just to ask.
+	VersionCache string
+}
+
+// FindEngines lists every engine binary in s.Dirs and then in s.PATH,
+// named tofu, terraform, or tofu_<version> / terraform_<version> (so one
+// bin dir can hold several versions). Shadowed duplicates of the same path
+// are listed once; unusable binaries are skipped.
+func FindEngines(ctx context.Context, s EngineSearch) []EngineBinary {
 	var found []EngineBinary
 	seen := map[string]bool{}
-	search := append(append([]string{}, dirs...), filepath.SplitList(pathEnv)...)
+	cache := loadVersionCache(s.VersionCache)
+	search := append(append([]string{}, s.Dirs...), filepath.SplitList(s.PATH)...)
 	for _, dir := range search {
 		if dir == "" {
 			continue
@@ -70,7 +81,7 @@ func FindEngines(ctx context.Context, dirs []string, pathEnv string, only ...plu
 			continue
 		}
 		for engine, p := range products {
-			if len(only) > 0 && !slices.Contains(only, engine) {
+			if len(s.Only) > 0 && !slices.Contains(s.Only, engine) {
 				continue
 			}
 			for _, path := range candidates(abs, string(engine)) {
@@ -79,18 +90,22 @@ func FindEngines(ctx context.Context, dirs []string, pathEnv string, only ...plu
 					continue
 				}
 				seen[real] = true
-				// hc-install checks the file is an executable binary.
-				if _, err := (&fs.AnyVersion{ExactBinPath: path}).Find(ctx); err != nil {
-					continue
-				}
-				v, err := p.GetVersion(ctx, path)
-				if err != nil {
-					continue
+				v, stamp := cache.get(real)
+				if v == nil {
+					// hc-install checks the file is an executable binary.
+					if _, err := (&fs.AnyVersion{ExactBinPath: path}).Find(ctx); err != nil {
+						continue
+					}
+					if v, err = p.GetVersion(ctx, path); err != nil {
+						continue
+					}
+					cache.put(real, stamp, v)
 				}
 				found = append(found, EngineBinary{Engine: engine, Version: v, Path: path})
 			}
 		}
 	}
+	cache.save()
 	return found
 }
 

@@ -55,7 +55,7 @@ func newPRWorld(t *testing.T) *prWorld {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	r, err := runner.New(runner.Config{DataDir: data, Store: st, Engines: runner.FindEngines(ctx, []string{testenv.Load(t).BinDir}, ""),
+	r, err := runner.New(runner.Config{DataDir: data, Store: st, Engines: runner.FindEngines(ctx, runner.EngineSearch{Dirs: []string{testenv.Load(t).BinDir}}),
 		Env: append(testenv.Env(t), "TF_VAR_out_dir="+t.TempDir()), Redactor: red, Logger: logger})
 	if err != nil {
 		t.Fatal(err)

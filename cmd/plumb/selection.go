@@ -162,7 +162,7 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 	r, err := runner.New(runner.Config{
 		DataDir:  m.dataDirFor(repoRoot),
 		Store:    st,
-		Engines:  runner.FindEngines(ctx, m.BinDirs, m.Getenv("PATH"), sel.engines()...),
+		Engines:  m.findEngines(ctx, m.dataDirFor(repoRoot), sel.engines()...),
 		Env:      m.Environ(),
 		Redactor: m.Redactor,
 		Logger:   m.Logger,

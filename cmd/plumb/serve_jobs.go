@@ -23,7 +23,7 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 		return nil, err
 	}
 	r, err := runner.New(runner.Config{
-		DataDir: dir, Store: st, Engines: runner.FindEngines(ctx, m.BinDirs, m.Getenv("PATH")),
+		DataDir: dir, Store: st, Engines: m.findEngines(ctx, dir),
 		Env: m.Environ(), Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
 		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },
 	})

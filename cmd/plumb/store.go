@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/runner"
 	"github.com/plumbhq/plumb/store/sqlite"
 )
 
@@ -19,6 +20,17 @@ func (m *Main) dataDirFor(repoRoot string) string {
 		return m.DataDir
 	}
 	return filepath.Join(repoRoot, dataDirName)
+}
+
+// findEngines lists the engines in --bin-dir and on PATH (only the given
+// ones, if any). With a data dir, their versions are remembered there until
+// a binary changes, so a run starts no engine just to ask.
+func (m *Main) findEngines(ctx context.Context, dataDir string, only ...plumb.Engine) []runner.EngineBinary {
+	s := runner.EngineSearch{Dirs: m.BinDirs, PATH: m.Getenv("PATH"), Only: only}
+	if dataDir != "" {
+		s.VersionCache = filepath.Join(dataDir, "engine-versions.json")
+	}
+	return runner.FindEngines(ctx, s)
 }
 
 // openStore opens the store in the data dir (see dataDirFor), creating the

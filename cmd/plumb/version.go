@@ -6,8 +6,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/plumbhq/plumb/runner"
 )
 
 func (m *Main) versionCmd() *cobra.Command {
@@ -17,7 +15,7 @@ func (m *Main) versionCmd() *cobra.Command {
 		Short: "Print plumb's version and the engines it finds",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			bins := runner.FindEngines(cmd.Context(), m.BinDirs, m.Getenv("PATH"))
+			bins := m.findEngines(cmd.Context(), "")
 			if asJSON {
 				type engine struct {
 					Engine  string `json:"engine"`
