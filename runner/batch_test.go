@@ -1,0 +1,81 @@
+package runner
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/store/sqlite"
+)
+
+// recorder is a Progress that remembers which projects started and ended.
+type recorder struct {
+	mu       sync.Mutex
+	started  []string
+	finished chan string
+}
+
+func (p *recorder) Started(t Target, _ plumb.RunKind, _ time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.started = append(p.started, t.Project.Name)
+}
+
+func (p *recorder) Finished(t Target, _ *plumb.Run, _ error) { p.finished <- t.Project.Name }
+
+func (p *recorder) startedSoFar() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.started)
+}
+
+// A run waiting for a worker is queued, not started: progress hears of it
+// only once it holds one.
+func TestPlanAllStartsARunOnceItHoldsAWorker(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "plumb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r, err := New(Config{DataDir: t.TempDir(), Store: st, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, err := r.acquireSlot(ctx) // the only worker is taken
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := Target{Repo: "acme/infra", Commit: "0123456789abcdef0123456789abcdef01234567", Trigger: "cli",
+		Tree: fstest.MapFS{"app/main.tf": {Data: []byte("")}}, Project: plumb.Project{Name: "app", Dir: "app"}}
+	p := &recorder{finished: make(chan string, 1)}
+	go r.PlanAll(ctx, []Target{target}, p, nil)
+
+	// The run is stored queued before it waits for the worker.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runs, err := st.Runs(ctx, plumb.RunFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) == 1 && runs[0].Status == plumb.RunQueued {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no queued run after 10s: %+v", runs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := p.startedSoFar(); n != 0 {
+		t.Fatalf("progress heard of %d started runs while the only worker was busy", n)
+	}
+	busy()
+	// Now it starts; with no engine installed it then fails, and ends.
+	if got := <-p.finished; got != "app" || p.startedSoFar() != 1 {
+		t.Errorf("finished %q after %d starts, want app after 1", got, p.startedSoFar())
+	}
+}
