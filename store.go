@@ -58,6 +58,7 @@ type RunFilter struct {
 	Project string
 	Kind    RunKind
 	Commit  string
+	Trigger string // who asked: "PR #12", "cli", …
 	Limit   int
 }
 

@@ -31,6 +31,11 @@ func (r *Runner) planStarted(ctx context.Context, t Target, progress io.Writer, 
 		return run, err
 	}
 	err = r.plan(ctx, t, run, finish.log, finish.freeSlot)
+	if err == nil {
+		if n := r.supersede(ctx, t, run); n > 0 {
+			finish.log.note(fmt.Sprintf("deleted %d older saved plan(s) of %s by %s: this plan supersedes them", n, t.Project.Name, t.Trigger))
+		}
+	}
 	return run, finish.done(ctx, err)
 }
 

@@ -107,7 +107,7 @@ func (j *PullRequestJob) plan(ctx context.Context, ev plumb.Event, log *slog.Log
 	var reasons [][]string
 	held := false
 	for _, a := range ch.Projects {
-		t := Target{Repo: ev.Repo, Commit: ch.Head, Base: ch.Base, Tree: tree, Project: a.Project, Trigger: owner(ev.PR)}
+		t := Target{Repo: ev.Repo, Commit: ch.Head, Base: ch.Base, Tree: tree, Project: a.Project, Trigger: owner(ev.PR), AnyCommitSuperseded: true}
 		if msg := j.forbidden(a.Project); msg != "" {
 			rep.Projects = append(rep.Projects, plumb.ProjectReport{Run: j.Runner.record(ctx, t, plumb.RunPlan, plumb.RunFailed, msg, ""), Reasons: a.Reasons})
 			continue

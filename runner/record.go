@@ -57,6 +57,39 @@ func (r *Runner) DiscardPlans(ctx context.Context, repo, trigger string) int {
 	return n
 }
 
+// supersededPlans bounds how far back supersede looks: each finished plan
+// deletes the saved plans before it, so only the few runs since the last
+// one can still hold a file.
+const supersededPlans = 20
+
+// supersede deletes the saved plans of the plan runs t's trigger made of
+// the same project before latest, at latest's commit or, if
+// t.AnyCommitSuperseded, at any. Nothing may apply them any more (an apply
+// takes the newest plan of its commit; a pull request's new push replans
+// it), and each holds real values. It returns how many it deleted.
+func (r *Runner) supersede(ctx context.Context, t Target, latest *plumb.Run) int {
+	f := plumb.RunFilter{Repo: latest.Repo, Project: latest.Project, Kind: plumb.RunPlan, Trigger: latest.Trigger,
+		Commit: latest.Commit, Limit: supersededPlans}
+	if t.AnyCommitSuperseded {
+		f.Commit = ""
+	}
+	runs, err := r.store.Runs(ctx, f)
+	if err != nil {
+		r.logger.Error("list runs to supersede", "project", latest.Project, "err", err)
+		return 0
+	}
+	n := 0
+	for _, run := range runs {
+		if run.ID == latest.ID || !run.CreatedAt.Before(latest.CreatedAt) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(r.runDir(run.ID), planFile)); err == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // interruptedMsg marks runs a dead process left unfinished.
 const interruptedMsg = "interrupted: plumb stopped while this run was in progress (crash or kill); the event that asked for it is retried"
 

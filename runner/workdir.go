@@ -27,6 +27,11 @@ type Target struct {
 	// Trigger says who asked ("cli", "PR #12", "main", "drift"); it is the
 	// lock owner for applies and the actor in the audit trail.
 	Trigger string
+	// AnyCommitSuperseded: a plan of this target replaces the trigger's
+	// earlier saved plans of the project at every commit (a pull request's
+	// new push), not only at its own (a local plan of one branch leaves
+	// another branch's plan alone).
+	AnyCommitSuperseded bool
 }
 
 func (t Target) lockKey() plumb.LockKey {

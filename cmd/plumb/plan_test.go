@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -148,5 +149,32 @@ func TestPlanColdInitsAtOnce(t *testing.T) {
 		if r.Status != "changes" {
 			t.Errorf("%s: %s (%s), want changes", r.Project, r.Status, r.Error)
 		}
+	}
+}
+
+// A newer plan of a project by the same trigger deletes the saved plans
+// before it: nothing may apply them, and each holds real values.
+func TestPlanSupersedesOlderSavedPlans(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	saved := func(runID string) bool {
+		_, err := os.Stat(filepath.Join(e.data, "runs", runID, "plan.tfplan"))
+		return err == nil
+	}
+	first := e.runsOf(0, "plan", "-p", "app-dev")
+	if len(first.Runs) != 1 || !saved(first.Runs[0].ID) {
+		t.Fatalf("first plan: %+v, want one run with a saved plan", first.Runs)
+	}
+	second := e.runsOf(0, "plan", "-p", "app-dev")
+	if len(second.Runs) != 1 || !saved(second.Runs[0].ID) {
+		t.Fatalf("second plan: %+v, want one run with a saved plan", second.Runs)
+	}
+	if saved(first.Runs[0].ID) {
+		t.Errorf("the first plan's saved plan is still there after a newer plan of app-dev")
+	}
+	// The newest plan is the one apply uses, without planning again.
+	applied := e.runsOf(0, "apply", "-p", "app-dev", "--auto-approve")
+	if len(applied.Runs) != 1 || applied.Runs[0].Status != "applied" || applied.Runs[0].Replanned != "" {
+		t.Errorf("apply: %+v, want app-dev applied from the saved plan", applied.Runs)
 	}
 }

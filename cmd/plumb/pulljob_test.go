@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ type prWorld struct {
 	local *testenv.Repo
 	job   *runner.PullRequestJob
 	store plumb.Store
+	data  string // the runner's data dir
 	main  string
 	bare  string // the server's repository, pushed to as a directory
 }
@@ -48,7 +50,7 @@ func newPRWorld(t *testing.T) *prWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	w.store = st
+	w.store, w.data = st, data
 	red := plumb.NewRedactor(w.gh.Token())
 	forge, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: w.gh.EnterpriseURL(), Token: w.gh.Token(), Redactor: red})
 	if err != nil {
@@ -63,6 +65,22 @@ func newPRWorld(t *testing.T) *prWorld {
 	w.job = &runner.PullRequestJob{Runner: r, Store: st, Forge: forge, Logger: logger, Head: prHead(forge),
 		Git: gitSource{&vcs.Mirrors{Dir: filepath.Join(data, "repos"), Credentials: forge.GitCredentials}}}
 	return w
+}
+
+// savedPlans counts the saved plan files of trigger's plan runs at commit.
+func (w *prWorld) savedPlans(trigger, commit string) int {
+	w.t.Helper()
+	runs, err := w.store.Runs(context.Background(), plumb.RunFilter{Kind: plumb.RunPlan, Trigger: trigger, Commit: commit})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	n := 0
+	for _, r := range runs {
+		if _, err := os.Stat(filepath.Join(w.data, "runs", r.ID, "plan.tfplan")); err == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // push commits a change to branch (created from main when new) and pushes it.
@@ -146,6 +164,10 @@ func TestPullRequestPlannedCommentedLockedReleased(t *testing.T) {
 	}
 	if cs2 := w.comments(7); len(cs2) != 1 || cs2[0].ID != cs[0].ID || !strings.Contains(cs2[0].Body, head2[:12]) {
 		t.Fatalf("after a push PR #7 has %d comments (want the one comment edited to %s)", len(cs2), head2[:12])
+	}
+	// The old head's saved plans can never be applied: the push deleted them.
+	if n, n2 := w.savedPlans("PR #7", head), w.savedPlans("PR #7", head2); n != 0 || n2 != 2 {
+		t.Errorf("saved plans of PR #7: %d at the old head, %d at the new; want 0 and 2", n, n2)
 	}
 	// The first event again (a queue retry, say) is outdated: it must not
 	// put the old head's plan back.

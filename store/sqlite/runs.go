@@ -155,6 +155,7 @@ func (db *DB) Runs(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error)
 	add("project", f.Project)
 	add("kind", string(f.Kind))
 	add("commit_sha", f.Commit)
+	add("triggered_by", f.Trigger)
 	q := `SELECT ` + runColumns + ` FROM plumb_runs`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")

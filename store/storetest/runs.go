@@ -94,8 +94,12 @@ func testRuns(t *testing.T, open func(t *testing.T) plumb.Store) {
 
 func testRunFilters(t *testing.T, s plumb.Store) {
 	mk := func(id, repo, project string, kind plumb.RunKind, commit string, created time.Time) {
+		trigger := "cli"
+		if id == "b" {
+			trigger = "PR #7"
+		}
 		must(t, s.CreateRun(ctx(t), &plumb.Run{ID: id, Repo: repo, Project: project, Kind: kind, Commit: commit,
-			Status: plumb.RunQueued, CreatedAt: created}))
+			Trigger: trigger, Status: plumb.RunQueued, CreatedAt: created}))
 	}
 	// Inserted out of order; b and c share a time so the ID breaks the tie.
 	mk("d", "acme/infra", "app", plumb.RunApply, "c2", at(3*time.Minute))
@@ -116,6 +120,8 @@ func testRunFilters(t *testing.T, s plumb.Store) {
 		{"project", plumb.RunFilter{Project: "app"}, []string{"d", "b", "e", "a"}},
 		{"kind", plumb.RunFilter{Kind: plumb.RunPlan}, []string{"f", "c", "b", "a"}},
 		{"commit", plumb.RunFilter{Commit: "c1"}, []string{"c", "b", "a"}},
+		{"trigger", plumb.RunFilter{Trigger: "PR #7"}, []string{"b"}},
+		{"project and trigger", plumb.RunFilter{Project: "app", Trigger: "cli"}, []string{"d", "e", "a"}},
 		{"combined", plumb.RunFilter{Repo: "acme/infra", Project: "app", Kind: plumb.RunPlan}, []string{"b", "a"}},
 		{"limit", plumb.RunFilter{Limit: 2}, []string{"f", "d"}},
 		{"none", plumb.RunFilter{Project: "nope"}, []string{}},
