@@ -142,13 +142,9 @@ func TestPlanColdInitsAtOnce(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, "fixtures/mono")
 	plan := e.runsOf(0, "plan", "--parallelism", "3")
-	if len(plan.Runs) != 3 {
-		t.Fatalf("%d runs, want 3", len(plan.Runs))
-	}
-	for _, r := range plan.Runs {
-		if r.Status != "changes" {
-			t.Errorf("%s: %s (%s), want changes", r.Project, r.Status, r.Error)
-		}
+	want := map[string]string{"net-dev": "changes", "app-dev": "changes", "app-prod": "changes"}
+	if got := statuses(plan); !reflect.DeepEqual(got, want) {
+		t.Fatalf("statuses = %v, want %v\n%+v", got, want, plan.Runs)
 	}
 }
 
