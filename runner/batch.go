@@ -10,9 +10,9 @@ import (
 	"github.com/plumbhq/plumb"
 )
 
-// Progress hears about runs of a batch as they start (hold a worker slot,
-// not merely wait for one) and end, so a CLI can show which project is
-// running and for how long. A run that never starts (it failed or was
+// Progress hears about runs of a batch as they start (a plan begins to
+// prepare, an apply holds a worker: neither merely waits its turn) and end,
+// so a CLI can show which project is running and for how long. A run that never starts (it failed or was
 // skipped before) is only Finished. Calls come from several goroutines;
 // implementations serialise their own output.
 type Progress interface {

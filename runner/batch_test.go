@@ -33,9 +33,9 @@ func (p *recorder) startedSoFar() int {
 	return len(p.started)
 }
 
-// A run waiting for a worker is queued, not started: progress hears of it
-// only once it holds one.
-func TestPlanAllStartsARunOnceItHoldsAWorker(t *testing.T) {
+// A plan waiting for its turn to prepare is queued, not started: progress
+// hears of it only once it has that turn.
+func TestPlanAllStartsARunOnceItsTurnComes(t *testing.T) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "plumb.db"))
 	if err != nil {
@@ -46,7 +46,7 @@ func TestPlanAllStartsARunOnceItHoldsAWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	busy, err := r.acquireSlot(ctx) // the only worker is taken
+	busy, err := acquire(ctx, r.preps) // another plan is preparing
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestPlanAllStartsARunOnceItHoldsAWorker(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if n := p.startedSoFar(); n != 0 {
-		t.Fatalf("progress heard of %d started runs while the only worker was busy", n)
+		t.Fatalf("progress heard of %d started runs while another plan was preparing", n)
 	}
 	busy()
 	// Now it starts; with no engine installed it then fails, and ends.

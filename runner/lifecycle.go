@@ -19,6 +19,26 @@ type active struct {
 	log     *runLog
 	release []func()
 	slot    func() // the worker slot, given back early once the engine is done
+	prep    func() // a plan's place in the prepare pipeline, until it has a worker
+}
+
+// takeWorker waits for a worker slot, then gives the run's place in the
+// prepare pipeline to the next plan.
+func (a *active) takeWorker(ctx context.Context) error {
+	slot, err := a.r.acquireSlot(ctx)
+	if err != nil {
+		return err
+	}
+	a.slot = slot
+	a.freePrep()
+	return nil
+}
+
+func (a *active) freePrep() {
+	if a.prep != nil {
+		a.prep()
+		a.prep = nil
+	}
 }
 
 // freeSlot gives the worker slot back; later calls do nothing.
@@ -29,9 +49,10 @@ func (a *active) freeSlot() {
 	}
 }
 
-// begin stores a new queued run, then waits for a worker slot and for its
-// project directory to be free (in this process and across processes).
-// started, if set, is called once the run holds both.
+// begin stores a new queued run, then waits for its project directory to
+// be free (in this process and across processes) and for its start: a
+// worker slot, or for a plan a place in the prepare pipeline (see
+// Runner.plan). started, if set, is called once the run holds both.
 func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progress io.Writer, started func()) (*plumb.Run, *active, error) {
 	run := &plumb.Run{
 		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
@@ -58,12 +79,14 @@ func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progre
 		return fail(err)
 	}
 	a.release = append(a.release, flock)
-	// The worker slot comes last: a run waiting for its directory holds none.
-	slot, err := r.acquireSlot(ctx)
-	if err != nil {
+	// The slot comes last: a run waiting for its directory holds none.
+	if kind == plumb.RunPlan {
+		if a.prep, err = acquire(ctx, r.preps); err != nil {
+			return fail(err)
+		}
+	} else if a.slot, err = r.acquireSlot(ctx); err != nil {
 		return fail(err)
 	}
-	a.slot = slot
 	run.Status, run.StartedAt = plumb.RunRunning, r.now().UTC()
 	if err := r.store.UpdateRun(ctx, run); err != nil {
 		return fail(err)
@@ -79,6 +102,7 @@ func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progre
 // released. It returns err, redacted, for the caller.
 func (a *active) done(ctx context.Context, err error) error {
 	r, run := a.r, a.run
+	a.freePrep()
 	a.freeSlot()
 	for i := len(a.release) - 1; i >= 0; i-- {
 		a.release[i]()

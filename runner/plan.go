@@ -24,13 +24,13 @@ func (r *Runner) Plan(ctx context.Context, t Target, progress io.Writer) (*plumb
 	return r.planStarted(ctx, t, progress, nil)
 }
 
-// planStarted is Plan that calls started once the run holds a worker slot.
+// planStarted is Plan that calls started once the run begins to prepare.
 func (r *Runner) planStarted(ctx context.Context, t Target, progress io.Writer, started func()) (*plumb.Run, error) {
 	run, finish, err := r.begin(ctx, t, plumb.RunPlan, progress, started)
 	if err != nil {
 		return run, err
 	}
-	err = r.plan(ctx, t, run, finish.log, finish.freeSlot)
+	err = r.plan(ctx, t, run, finish.log, finish)
 	if err == nil {
 		if n := r.supersede(ctx, t, run); n > 0 {
 			finish.log.note(fmt.Sprintf("deleted %d older saved plan(s) of %s by %s: this plan supersedes them", n, t.Project.Name, t.Trigger))
@@ -39,14 +39,17 @@ func (r *Runner) planStarted(ctx context.Context, t Target, progress io.Writer, 
 	return run, finish.done(ctx, err)
 }
 
-// plan runs the engine's plan of t, then reads the saved plan back. The
-// worker slot bounds engine runs that change things (init, plan, apply):
-// engineDone, when set, is called once the plan is saved, so reading it
-// back (`show -json`) overlaps the next project's plan instead of holding
-// the slot, at a lower CPU priority so it takes the cores that plan leaves
-// idle rather than slowing it. The project's directory stays locked until
-// the run is done.
-func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog, engineDone func()) error {
+// plan prepares t (worktree, init), runs the engine's plan, then reads the
+// saved plan back. With a, a plan run of its own, it is a pipeline of three
+// stages, each as wide as the worker pool: preparing (the run holds a.prep
+// from begin), planning (a worker slot, taken before the engine plans, and
+// a.prep then goes to the next run), and reading back (`show -json`), at a
+// lower CPU priority so it takes the cores the next plan leaves idle
+// rather than slowing it. So the next project inits while this one plans,
+// and the worker slot bounds what loads a cloud's API: plan and apply.
+// Without a (an apply planning again) the caller's worker slot covers it
+// all. The project's directory stays locked until the run is done.
+func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog, a *active) error {
 	dir := r.runDir(run.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -62,6 +65,11 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	if !w.cfg.hasBackend {
 		stateDigest = fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project)))
 	}
+	if a != nil {
+		if err := a.takeWorker(ctx); err != nil {
+			return err
+		}
+	}
 	changed, text, err := r.runPlan(ctx, w, planPath, log)
 	if err != nil {
 		return err
@@ -70,8 +78,8 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 		return err
 	}
 	readBack := func() { err = r.readPlan(ctx, w, run, dir, planPath, text) }
-	if engineDone != nil {
-		engineDone()
+	if a != nil {
+		a.freeSlot()
 		release, waitErr := acquire(ctx, r.readBacks)
 		if waitErr != nil {
 			return waitErr

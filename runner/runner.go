@@ -35,8 +35,11 @@ type Runner struct {
 	// their worker slot is freed: as many as there are workers, so a slow
 	// read-back never piles up engines and their memory.
 	readBacks chan struct{}
-	keys      *keyedMutex
-	trees     *worktrees
+	// preps bounds plans preparing (worktree, init) ahead of a worker:
+	// one per worker, so the next project inits while this one plans.
+	preps chan struct{}
+	keys  *keyedMutex
+	trees *worktrees
 }
 
 // Config holds what a Runner needs; cmd/plumb fills it.
@@ -106,6 +109,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	r.pool = make(chan struct{}, workers)
 	r.readBacks = make(chan struct{}, workers)
+	r.preps = make(chan struct{}, workers)
 	return r, nil
 }
 

@@ -13,10 +13,10 @@ import (
 	"github.com/plumbhq/plumb/runner"
 )
 
-// progress prints one line when a project starts (holds a worker slot)
-// and one when it ends, and every few seconds the projects still running
-// with their elapsed time and how many wait for a worker, so long work
-// never looks hung. It writes to stderr, keeping stdout for results.
+// progress prints one line when a project starts (not while it waits its
+// turn) and one when it ends, and every few seconds the projects still
+// running with their elapsed time and how many wait, so long work never
+// looks hung. It writes to stderr, keeping stdout for results.
 type progress struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -69,8 +69,8 @@ func (p *progress) tick(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// status is what runs now and how many wait: "a 12s, b 3s (4 waiting for
-// a worker)". The caller holds mu.
+// status is what runs now and how many wait their turn: "a 12s, b 3s (4
+// waiting)". The caller holds mu.
 func (p *progress) status() string {
 	if len(p.running) == 0 {
 		return ""
@@ -82,7 +82,7 @@ func (p *progress) status() string {
 	sort.Strings(names)
 	line := strings.Join(names, ", ")
 	if waiting := p.total - len(p.seen); waiting > 0 {
-		line += fmt.Sprintf(" (%d waiting for a worker)", waiting)
+		line += fmt.Sprintf(" (%d waiting)", waiting)
 	}
 	return line
 }

@@ -19,13 +19,13 @@ func TestProgressCountsWaitingProjects(t *testing.T) {
 
 	p.Started(target("a"), plumb.RunPlan, at)
 	p.Started(target("b"), plumb.RunPlan, at.Add(9*time.Second))
-	if got, want := p.status(), "a 12s, b 3s (2 waiting for a worker)"; got != want {
+	if got, want := p.status(), "a 12s, b 3s (2 waiting)"; got != want {
 		t.Errorf("status = %q, want %q", got, want)
 	}
 	p.Finished(target("a"), &plumb.Run{Status: plumb.RunNoChanges}, nil)
 	// A run that fails before it starts is never Started, only Finished.
 	p.Finished(target("c"), &plumb.Run{Status: plumb.RunFailed, Error: "lock: context canceled"}, nil)
-	if got, want := p.status(), "b 3s (1 waiting for a worker)"; got != want {
+	if got, want := p.status(), "b 3s (1 waiting)"; got != want {
 		t.Errorf("status = %q, want %q", got, want)
 	}
 	if !strings.Contains(buf.String(), "done     a: no changes (12s)") {
