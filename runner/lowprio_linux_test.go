@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -33,10 +34,27 @@ func TestLowPriorityOnlyAffectsWhatItStarts(t *testing.T) {
 	if inside != readBackNice {
 		t.Errorf("a process started in lowPriority runs at nice %d, want %d", inside, readBackNice)
 	}
-	// The lowered thread is discarded: nothing started later inherits it.
 	for range 20 {
 		if after := niceOfChild(t); after != before {
 			t.Fatalf("a process started after lowPriority runs at nice %d, want %d", after, before)
+		}
+	}
+}
+
+// terraform-exec starts the engine with Pdeathsig: the process is killed
+// when the OS thread that started it ends. Low-priority work must never
+// end a thread, or an engine another run started on it dies mid-plan.
+func TestLowPriorityNeverKillsAnotherRunsEngine(t *testing.T) {
+	for range 10 {
+		cmd := exec.Command("sleep", "0.1")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Likely on the very thread that just started sleep.
+		lowPriority(func() {})
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("a process started before lowPriority ended with %v", err)
 		}
 	}
 }
