@@ -61,14 +61,15 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	defer w.close()
 	run.Engine, run.EngineVersion = w.bin.Engine, w.bin.VersionString()
 	planPath := filepath.Join(dir, planFile)
-	stateDigest := ""
-	if !w.cfg.hasBackend {
-		stateDigest = fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project)))
-	}
 	if a != nil {
 		if err := a.takeWorker(ctx); err != nil {
 			return err
 		}
+	}
+	// The state this plan starts from, for apply's stale-plan check.
+	stateDigest := ""
+	if !w.cfg.hasBackend {
+		stateDigest = fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project)))
 	}
 	changed, text, err := r.runPlan(ctx, w, planPath, log)
 	if err != nil {
