@@ -10,12 +10,16 @@ ROWS=()
 row() { ROWS+=("$1|$2|$3"); }
 
 print_table() {
-  printf '%-44s %-12s %s\n' "metric" "target" "measured"
-  printf '%-44s %-12s %s\n' "------" "------" "--------"
-  local r
+  local r m t v w=6
   for r in "${ROWS[@]}"; do
     IFS='|' read -r m t v <<<"$r"
-    printf '%-44s %-12s %s\n' "$m" "$t" "$v"
+    [ ${#m} -le "$w" ] || w=${#m}
+  done
+  printf "%-${w}s  %-10s %s\n" "metric" "target" "measured"
+  printf "%-${w}s  %-10s %s\n" "------" "------" "--------"
+  for r in "${ROWS[@]}"; do
+    IFS='|' read -r m t v <<<"$r"
+    printf "%-${w}s  %-10s %s\n" "$m" "$t" "$v"
   done
 }
 
