@@ -7,8 +7,8 @@ import (
 )
 
 // readBackNice is the CPU priority of engine work that nothing waits on
-// but the run's own next step (preparing ahead, reading a plan back): it
-// then uses the cores a running plan leaves idle instead of slowing it.
+// but the run itself (reading a saved plan back): it then uses the cores a
+// running plan leaves idle instead of slowing it.
 const readBackNice = 10
 
 // background is a pool of OS threads that run at readBackNice, each locked
