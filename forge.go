@@ -1,16 +1,56 @@
 package plumb
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
-// Forge is where results go back to people: GitHub (vcs), or a file for
-// `plumb plan --comment-out`.
+// Forge is where plumb reads pull requests and who may do what, and where
+// results go back to people: GitHub (vcs). Jobs reach the forge only
+// through it, so they never import vcs.
+//
+// Errors, for every method: EUNAUTHORIZED (bad credentials, no
+// permission), ENOTFOUND (no such repository, pull request or comment),
+// EINVALID (the forge rejected the request), EINTERNAL (5xx, rate limit,
+// network: the forge adapter has already retried with backoff).
 type Forge interface {
-	// ReportPlans creates or edits in place the one plumb comment of a pull
-	// request (split over several when long) and sets a commit status per
-	// project ("plumb/plan: <project>") on r.Head.
+	// ReportPlans creates or edits in place plumb's one comment of r.Kind
+	// on a pull request (split over several when long) and sets a commit
+	// status per project on r.Head: "plumb/plan: <project>" for plans,
+	// "plumb/apply: <project>" for applies (r.Head is then the merge
+	// commit). A report without a PR only sets statuses.
 	ReportPlans(ctx context.Context, r PlanReport) error
 	// SetStatus sets one commit status, e.g. pending when a plan is queued.
 	SetStatus(ctx context.Context, repo, sha string, s CommitStatus) error
+	// PullRequest reads a pull request as it is now.
+	PullRequest(ctx context.Context, repo string, number int) (*PullRequest, error)
+	// PullRequestsOf lists the pull requests whose merge produced sha
+	// (a push to the default branch that came from a merge).
+	PullRequestsOf(ctx context.Context, repo, sha string) ([]PullRequest, error)
+	// Reviews lists every review of a pull request, oldest first.
+	Reviews(ctx context.Context, repo string, number int) ([]Review, error)
+	// Permission is login's permission on repo: admin, maintain, write,
+	// triage, read or none.
+	Permission(ctx context.Context, repo, login string) (string, error)
+	// TeamMember reports whether login is an active member of org's team
+	// (its slug).
+	TeamMember(ctx context.Context, org, team, login string) (bool, error)
+	// React adds a reaction ("eyes", "+1", "confused", …) to an issue or
+	// pull request comment.
+	React(ctx context.Context, repo string, commentID int64, reaction string) error
+	// Reply posts a plain comment (not plumb's edited-in-place report) on
+	// an issue or pull request, e.g. the answer to a comment command.
+	Reply(ctx context.Context, repo string, number int, body string) error
+	// Login is the account plumb writes as, so jobs ignore its own comments.
+	Login(ctx context.Context) (string, error)
+
+	// FindIssue returns the newest open issue (not pull request) of repo
+	// with exactly title and carrying label, or nil when there is none.
+	FindIssue(ctx context.Context, repo, title, label string) (*Issue, error)
+	CreateIssue(ctx context.Context, repo, title, body string, labels []string) (*Issue, error)
+	// UpdateIssue replaces an issue's body and reopens it if closed.
+	UpdateIssue(ctx context.Context, repo string, number int, body string) error
+	CloseIssue(ctx context.Context, repo string, number int) error
 }
 
 // CommitStatus is one status check on a commit.
@@ -21,13 +61,21 @@ type CommitStatus struct {
 	TargetURL   string `json:"target_url,omitempty"`
 }
 
-// PlanReport is what one round of plans of a change produced.
+// PlanReport is what one round of plans (or applies) of a change produced.
 type PlanReport struct {
-	Repo     string          `json:"repo"`
-	PR       int             `json:"pr,omitempty"`
+	Repo string `json:"repo"`
+	PR   int    `json:"pr,omitempty"`
+	// Kind is RunPlan (the default when empty) or RunApply: each kind has
+	// its own comment on the pull request and its own status contexts.
+	Kind     RunKind         `json:"kind,omitempty"`
 	Base     string          `json:"base,omitempty"`
 	Head     string          `json:"head"`
 	Projects []ProjectReport `json:"projects"`
+	// Unplanned lists the Terraform files the change touched that no
+	// project plans, with why, so no change goes silently unplanned.
+	Unplanned []Unplanned `json:"unplanned,omitempty"`
+	// Note is a line shown under the summary (e.g. "Applying 2 of 3…").
+	Note string `json:"note,omitempty"`
 }
 
 // ProjectReport is one project's part of a PlanReport.
@@ -38,4 +86,52 @@ type ProjectReport struct {
 	// change, with a link when known.
 	LockedBy string `json:"locked_by,omitempty"`
 	LockURL  string `json:"lock_url,omitempty"`
+	// LockPlace is this change's place in line for the lock (1 = next).
+	LockPlace int `json:"lock_place,omitempty"`
+	// LockAge is how long the holder has had the lock, and LockStale
+	// whether that is older than the server's configured limit.
+	LockAge   time.Duration `json:"lock_age,omitempty"`
+	LockStale bool          `json:"lock_stale,omitempty"`
+	// Differences lists how a new plan differs from the reviewed one, when
+	// that is why it was not applied.
+	Differences []string `json:"differences,omitempty"`
+	// Next tells people what to do next ("comment `plumb apply`").
+	Next string `json:"next,omitempty"`
+}
+
+// PullRequest is a pull request as the forge reports it.
+type PullRequest struct {
+	Number         int    `json:"number"`
+	State          string `json:"state"` // open, closed
+	Author         string `json:"author"`
+	HeadRef        string `json:"head_ref"`
+	HeadSHA        string `json:"head_sha"`
+	BaseRef        string `json:"base_ref"`
+	BaseSHA        string `json:"base_sha"`
+	Merged         bool   `json:"merged"`
+	MergeCommitSHA string `json:"merge_commit_sha,omitempty"`
+	// Mergeable is nil while GitHub is still computing it.
+	Mergeable      *bool  `json:"mergeable,omitempty"`
+	MergeableState string `json:"mergeable_state,omitempty"` // clean, blocked, behind, dirty, unstable, …
+	Draft          bool   `json:"draft"`
+	Fork           bool   `json:"fork"` // the head repository is not the base repository
+	CloneURL       string `json:"clone_url,omitempty"`
+	URL            string `json:"url,omitempty"` // web page
+}
+
+// Review is one review of a pull request.
+type Review struct {
+	User      string `json:"user"`
+	State     string `json:"state"` // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED
+	CommitSHA string `json:"commit_sha"`
+}
+
+// Issue is a forge issue, as the drift sweep keeps them.
+type Issue struct {
+	Number int      `json:"number"`
+	Title  string   `json:"title"`
+	Body   string   `json:"body"`
+	State  string   `json:"state"` // open, closed
+	URL    string   `json:"url"`
+	Labels []string `json:"labels,omitempty"`
 }

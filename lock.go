@@ -25,3 +25,15 @@ type Lock struct {
 	RunID      string    `json:"run_id,omitempty"`
 	AcquiredAt time.Time `json:"acquired_at"`
 }
+
+// LockWaiter is an owner in line for a held LockKey: a change blocked by
+// another owner's lock, waiting to plan or apply once it is free. It
+// refreshes its place each time it tries again; a waiter that stops
+// trying (its job ended) drops out of line at Expires.
+type LockWaiter struct {
+	Key     LockKey   `json:"key"`
+	Project string    `json:"project"`
+	Owner   string    `json:"owner"`
+	Since   time.Time `json:"since"`
+	Expires time.Time `json:"expires"`
+}

@@ -44,6 +44,9 @@ func (s PlanSummary) Empty() bool { return s == PlanSummary{} }
 type ResourceChange struct {
 	Address string   `json:"address"`
 	Actions []string `json:"actions"`
+	// Attributes are the top-level attributes an update changes (paths
+	// only: values never leave the plan), sorted.
+	Attributes []string `json:"attributes,omitempty"`
 }
 
 // Run is one plan, apply or drift check of one project at one commit.

@@ -35,10 +35,26 @@ type Store interface {
 	// it, the holder's lock is returned with ECONFLICT, whose message names
 	// the holder and since when. EINVALID when Key.Dir or Owner is empty.
 	AcquireLock(ctx context.Context, l Lock) (Lock, error)
+	// When others wait in line for a free key (WaitForLock, not expired),
+	// only the first of them may take it: anyone else gets ECONFLICT and a
+	// Lock naming that waiter as Owner. Taking a key takes its owner out
+	// of that key's line.
+	//
+	// UpdateLock changes the Reason and RunID of a held lock (e.g. "apply
+	// interrupted …; state may be partial"). ENOTFOUND when there is none.
+	UpdateLock(ctx context.Context, l Lock) error
+	// WaitForLock puts w.Owner in line for w.Key, or refreshes its place
+	// and expiry, and returns its place: 1 is next. EINVALID when Key.Dir,
+	// Owner or Expires is empty.
+	WaitForLock(ctx context.Context, w LockWaiter) (int, error)
+	// LockWaiters lists who waits for a lock and has not expired, by key
+	// then place.
+	LockWaiters(ctx context.Context) ([]LockWaiter, error)
 	// ReleaseLock frees a lock by ID. ENOTFOUND when there is none.
 	ReleaseLock(ctx context.Context, id string) error
 	// ReleaseLocksOwnedBy frees every lock an owner holds and returns them,
-	// oldest first; an owner holding none is not an error.
+	// oldest first, and takes the owner out of every line; an owner
+	// holding none is not an error.
 	ReleaseLocksOwnedBy(ctx context.Context, owner string) ([]Lock, error)
 	// Locks lists the held locks, oldest first.
 	Locks(ctx context.Context) ([]Lock, error)

@@ -285,12 +285,9 @@ func TestGitHubPullRequestReviewsPermission(t *testing.T) {
 	b.srv.AddReview(owner, name, 7, "bob", "APPROVED")
 	b.srv.AddReview(owner, name, 7, "bob", "CHANGES_REQUESTED")
 	b.srv.AddReview(owner, name, 7, "alice", "COMMENTED")
-	got, err := b.gh.Approvals(ctx, repo, 7, headSHA)
-	if err != nil || len(got) != 1 || got[0] != "alice" {
-		t.Errorf("approvals %v, %v; want [alice]", got, err)
-	}
-	if got, _ := b.gh.Approvals(ctx, repo, 7, "0000000"); len(got) != 0 {
-		t.Errorf("approvals of another commit: %v", got)
+	got, err := b.gh.Reviews(ctx, repo, 7)
+	if err != nil || len(got) != 4 || got[0] != (plumb.Review{User: "alice", State: "APPROVED", CommitSHA: headSHA}) || got[2].State != "CHANGES_REQUESTED" {
+		t.Errorf("reviews %+v, %v; want the four, oldest first, with their commit", got, err)
 	}
 	b.srv.SetPermission(owner, name, "alice", "write")
 	for login, want := range map[string]string{"alice": "write", "mallory": "none"} {

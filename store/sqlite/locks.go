@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,17 +31,42 @@ func (db *DB) AcquireLock(ctx context.Context, l plumb.Lock) (plumb.Lock, error)
 		l.AcquiredAt = db.now()
 	}
 	var holder plumb.Lock
+	var ahead *plumb.LockWaiter
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO plumb_locks (`+lockColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (repo, dir, workspace) DO NOTHING`,
-			l.ID, l.Key.Repo, l.Key.Dir, l.Key.Workspace, l.Project, l.Owner, l.Reason, l.RunID,
-			formatTime(l.AcquiredAt)); err != nil {
+		// A free key goes to the first in line, if anyone waits.
+		first, waiting, err := db.firstWaiter(ctx, tx, l.Key)
+		if err != nil {
 			return err
 		}
-		var err error
+		if waiting && first.Owner != l.Owner {
+			var held int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plumb_locks WHERE repo = $1 AND dir = $2 AND workspace = $3 AND owner = $4`,
+				l.Key.Repo, l.Key.Dir, l.Key.Workspace, l.Owner).Scan(&held); err != nil {
+				return err
+			}
+			if held == 0 {
+				ahead = &first
+			}
+		}
+		if ahead == nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO plumb_locks (`+lockColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (repo, dir, workspace) DO NOTHING`,
+				l.ID, l.Key.Repo, l.Key.Dir, l.Key.Workspace, l.Project, l.Owner, l.Reason, l.RunID,
+				formatTime(l.AcquiredAt)); err != nil {
+				return err
+			}
+		}
 		holder, err = scanLock(tx.QueryRowContext(ctx, `SELECT `+lockColumns+` FROM plumb_locks
 			WHERE repo = $1 AND dir = $2 AND workspace = $3`, l.Key.Repo, l.Key.Dir, l.Key.Workspace))
+		if errors.Is(err, sql.ErrNoRows) && ahead != nil {
+			return nil // free, but promised to the first in line
+		}
+		if err != nil || holder.Owner != l.Owner {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM plumb_lock_waiters WHERE repo = $1 AND dir = $2 AND workspace = $3 AND owner = $4`,
+			l.Key.Repo, l.Key.Dir, l.Key.Workspace, l.Owner)
 		return err
 	})
 	if isConstraint(err, errPrimaryKey) {
@@ -48,6 +74,11 @@ func (db *DB) AcquireLock(ctx context.Context, l plumb.Lock) (plumb.Lock, error)
 	}
 	if err != nil {
 		return plumb.Lock{}, fmt.Errorf("acquire lock %s: %w", l.Key, err)
+	}
+	if holder.ID == "" && ahead != nil {
+		next := plumb.Lock{Key: l.Key, Project: ahead.Project, Owner: ahead.Owner, Reason: "next in line", AcquiredAt: ahead.Since}
+		return next, &plumb.Error{Code: plumb.ECONFLICT, Message: fmt.Sprintf("%s is free but %s waits for it first (since %s)",
+			l.Key, ahead.Owner, ahead.Since.Format(time.RFC3339))}
 	}
 	if holder.ID != l.ID && holder.Owner != l.Owner {
 		return holder, lockConflict(holder)
@@ -88,6 +119,9 @@ func (db *DB) ReleaseLocksOwnedBy(ctx context.Context, owner string) ([]plumb.Lo
 	locks, err := db.queryLocks(ctx, `DELETE FROM plumb_locks WHERE owner = $1 RETURNING `+lockColumns, owner)
 	if err != nil {
 		return nil, fmt.Errorf("release locks of %s: %w", owner, err)
+	}
+	if _, err := db.db.ExecContext(ctx, `DELETE FROM plumb_lock_waiters WHERE owner = $1`, owner); err != nil {
+		return nil, fmt.Errorf("release locks of %s: leave the lines: %w", owner, err)
 	}
 	sortLocks(locks)
 	return locks, nil

@@ -14,6 +14,7 @@ func Run(t *testing.T, open func(t *testing.T) plumb.Store) {
 	t.Run("Runs", func(t *testing.T) { testRuns(t, open) })
 	t.Run("RunLogs", func(t *testing.T) { testRunLogs(t, open) })
 	t.Run("Locks", func(t *testing.T) { testLocks(t, open) })
+	t.Run("LockLine", func(t *testing.T) { testLockLine(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 }
 
