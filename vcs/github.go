@@ -205,4 +205,3 @@ func commentPart(body string) (int, bool) {
 	}
 	return n, true
 }
-

@@ -164,6 +164,11 @@ func fromPullRequest(ev *plumb.Event, p *github.PullRequestEvent) {
 	ev.HeadRef = pr.GetHead().GetRef()
 	ev.HeadSHA = pr.GetHead().GetSHA()
 	ev.Merged = pr.GetMerged()
+	// Before a merge the field names GitHub's test merge commit, which
+	// changes with every push and never lands: only a merge's is kept.
+	if ev.Merged {
+		ev.MergeCommitSHA = pr.GetMergeCommitSHA()
+	}
 	ev.Draft = pr.GetDraft()
 	// A deleted fork leaves head.repo null: treat it as a fork, the safe side.
 	head := pr.GetHead().GetRepo().GetFullName()
@@ -178,7 +183,7 @@ func fromPullRequest(ev *plumb.Event, p *github.PullRequestEvent) {
 
 func fromPush(ev *plumb.Event, p *github.PushEvent) {
 	r := p.GetRepo()
-	ev.Sender = p.GetSender().GetLogin()
+	ev.Sender, ev.SenderType = p.GetSender().GetLogin(), p.GetSender().GetType()
 	ev.Repo, ev.CloneURL, ev.DefaultBranch = r.GetFullName(), r.GetCloneURL(), r.GetDefaultBranch()
 	ev.BaseSHA = p.GetBefore()
 	ev.HeadSHA = p.GetAfter()
@@ -195,7 +200,7 @@ func fromPush(ev *plumb.Event, p *github.PushEvent) {
 
 // fromRepo fills what every event says about its repository and sender.
 func fromRepo(ev *plumb.Event, r *github.Repository, sender *github.User) {
-	ev.Sender = sender.GetLogin()
+	ev.Sender, ev.SenderType = sender.GetLogin(), sender.GetType()
 	ev.Repo, ev.CloneURL, ev.DefaultBranch = r.GetFullName(), r.GetCloneURL(), r.GetDefaultBranch()
 }
 
@@ -204,6 +209,7 @@ func fromIssueComment(ev *plumb.Event, p *github.IssueCommentEvent) {
 	fromRepo(ev, p.GetRepo(), p.GetSender())
 	ev.PR = p.GetIssue().GetNumber()
 	ev.Comment = p.GetComment().GetBody()
+	ev.CommentID = p.GetComment().GetID()
 	switch {
 	case p.GetIssue() == nil || !p.GetIssue().IsPullRequest(): // IsPullRequest panics on a nil issue
 		ev.Ignored = "comment on an issue, not a pull request"

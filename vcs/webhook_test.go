@@ -69,7 +69,8 @@ func TestParseWebhookPayloads(t *testing.T) {
 	const sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 	pr := plumb.Event{Kind: plumb.EventPullRequest, Repo: "Codertocat/Hello-World", CloneURL: "https://github.com/Codertocat/Hello-World.git",
 		PR: 2, BaseRef: "master", BaseSHA: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", HeadRef: "changes", HeadSHA: sha,
-		Sender: "Codertocat", DefaultBranch: "master"}
+		Sender: "Codertocat", SenderType: "User", DefaultBranch: "master"}
+	const mergeSHA = "c4295bd74fb0f4fda03689c3df3f2803b658fd85" // the example's merge_commit_sha
 	with := func(e plumb.Event, f func(*plumb.Event)) plumb.Event { f(&e); return e }
 	tests := []struct {
 		name string
@@ -77,16 +78,24 @@ func TestParseWebhookPayloads(t *testing.T) {
 		want plumb.Event
 	}{
 		{"pull_request.opened", nil, with(pr, func(e *plumb.Event) { e.Action = "opened" })},
-		{"pull_request.closed", map[string]any{"pull_request.merged": true}, with(pr, func(e *plumb.Event) { e.Action = "closed"; e.Merged = true })},
+		{"pull_request.closed", map[string]any{"pull_request.merged": true}, with(pr, func(e *plumb.Event) {
+			e.Action, e.Merged, e.MergeCommitSHA = "closed", true, mergeSHA
+		})},
+		// Closed without merging: the field holds GitHub's test merge, which never landed.
+		{"pull_request.closed", nil, with(pr, func(e *plumb.Event) { e.Action = "closed" })},
+		{"pull_request.opened", map[string]any{"sender.type": "Bot", "sender.login": "renovate[bot]"}, with(pr, func(e *plumb.Event) {
+			e.Action, e.Sender, e.SenderType = "opened", "renovate[bot]", "Bot"
+		})},
 		{"pull_request.opened", map[string]any{"pull_request.head.repo.full_name": "evil/Hello-World"}, with(pr, func(e *plumb.Event) { e.Action = "opened"; e.Fork = true })},
 		{"pull_request.opened", map[string]any{"pull_request.head.repo": nil}, with(pr, func(e *plumb.Event) { e.Action = "opened"; e.Fork = true })},
 		{"pull_request.labeled", nil, with(pr, func(e *plumb.Event) { e.Action = "labeled"; e.Ignored = "plumb does not act on pull_request labeled" })},
 		{"push", map[string]any{"ref": "refs/heads/master"}, plumb.Event{Kind: plumb.EventPush, Repo: "Codertocat/Hello-World",
 			CloneURL: "https://github.com/Codertocat/Hello-World.git", HeadRef: "master", BaseSHA: "0000000000000000000000000000000000000000",
-			HeadSHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", Sender: "Codertocat", DefaultBranch: "master"}},
+			HeadSHA: "6113728f27ae82c7b1a177c8d03f9e96e0adf246", Sender: "Codertocat", SenderType: "User", DefaultBranch: "master"}},
 		{"issue_comment.created", nil,
 			plumb.Event{Kind: plumb.EventComment, Action: "created", Repo: "Codertocat/Hello-World", CloneURL: "https://github.com/Codertocat/Hello-World.git",
-				PR: 1, Sender: "Codertocat", DefaultBranch: "master", Comment: "You are totally right! I'll get this fixed right away."}},
+				PR: 1, Sender: "Codertocat", SenderType: "User", DefaultBranch: "master", CommentID: 492700400,
+				Comment: "You are totally right! I'll get this fixed right away."}},
 		{"ping", nil, plumb.Event{Kind: "ping", Repo: "Octocoders/Hello-World", Ignored: "ping"}},
 		{"star.created", nil, plumb.Event{Kind: "star", Repo: "Codertocat/Hello-World", Ignored: "plumb does not act on star events"}},
 	}
@@ -143,6 +152,8 @@ func FuzzParseWebhook(f *testing.F) {
 	}
 	f.Add("pull_request", []byte(`{"pull_request":null}`))
 	f.Add("push", []byte(`{"ref":7}`))
+	f.Add("pull_request", []byte(`{"action":"closed","pull_request":{"merged":false,"merge_commit_sha":"abc"}}`))
+	f.Add("issue_comment", []byte(`{"action":"edited","comment":{"id":-1},"sender":{"type":"Bot"},"issue":{"pull_request":{}}}`))
 	f.Fuzz(func(t *testing.T, event string, body []byte) {
 		h := githubtest.Headers(event, body)
 		ev, err := vcs.ParseWebhook(secret, h, body)
@@ -154,6 +165,14 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 		if ev.Delivery == "" || string(ev.Kind) != event {
 			t.Fatalf("event %+v for %q", ev, event)
+		}
+		// Jobs apply at MergeCommitSHA and react to CommentID: neither may
+		// come from an event that is not a merge or a comment.
+		if ev.MergeCommitSHA != "" && (!ev.Merged || ev.Kind != plumb.EventPullRequest) {
+			t.Fatalf("merge commit %q on an event that is not a merge: %+v", ev.MergeCommitSHA, ev)
+		}
+		if ev.CommentID != 0 && ev.Kind != plumb.EventComment {
+			t.Fatalf("comment id %d on a %s event", ev.CommentID, ev.Kind)
 		}
 	})
 }
