@@ -65,8 +65,10 @@ type changedPath struct {
 }
 
 // Affected returns the projects of head that changes affect, each with its
-// reasons, in head's apply order, and the projects of base whose directory
-// is gone at head. The caller fills in Change.Base and Change.Head.
+// reasons, in head's apply order; the projects of base whose directory is
+// gone at head; and the changed Terraform files outside every project that
+// made no project affected, with the rule that left them unplanned (see
+// unplanned). The caller fills in Change.Base and Change.Head.
 //
 // A project is affected when a changed path (either side of a rename)
 // matches its when_modified, lies in a local module it calls directly or
@@ -93,6 +95,9 @@ func Affected(base, head *Index, changes []FileChange) (plumb.Change, error) {
 			reasons[i] = append(reasons[i], r)
 		}
 	}
+	// planned[c] records that change c gave some project a reason: only
+	// the other changes can be unplanned.
+	planned := make([]bool, len(changes))
 	for i := range head.Projects {
 		lastPrefix, under := "\x00", []changedPath(nil)
 		for _, g := range head.globs[i] {
@@ -102,6 +107,7 @@ func Affected(base, head *Index, changes []FileChange) (plumb.Change, error) {
 			for _, cp := range under {
 				if ok, _ := doublestar.Match(g.glob, cp.path); ok {
 					add(i, changes[cp.change].describe())
+					planned[cp.change] = true
 				}
 			}
 		}
@@ -118,6 +124,7 @@ func Affected(base, head *Index, changes []FileChange) (plumb.Change, error) {
 					r += " via " + v
 				}
 				add(i, r)
+				planned[cp.change] = true
 			}
 		}
 	}
@@ -135,6 +142,7 @@ func Affected(base, head *Index, changes []FileChange) (plumb.Change, error) {
 			out.Removed = append(out.Removed, p)
 		}
 	}
+	out.Unplanned = unplanned(base, head, changes, planned)
 	return out, nil
 }
 

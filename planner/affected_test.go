@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/planner"
@@ -41,6 +42,15 @@ func (e edit) apply(t *testing.T, dir string) {
 	}
 }
 
+func readFixture(t *testing.T, fixture, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "planner", fixture, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func appendTo(t *testing.T, dir, p, s string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, p))
@@ -53,11 +63,13 @@ func appendTo(t *testing.T, dir, p, s string) string {
 func TestAffected(t *testing.T) {
 	vpcMain := "modified modules/vpc/main.tf"
 	tests := []struct {
-		name    string
-		edit    func(t *testing.T, dir string) edit
-		want    map[string][]string // project → reasons, checked in apply order
-		order   []string
-		removed []string
+		name      string
+		before    *edit // committed on top of the fixture first: the base
+		edit      func(t *testing.T, dir string) edit
+		want      map[string][]string // project → reasons, checked in apply order
+		order     []string
+		removed   []string
+		unplanned []plumb.Unplanned
 	}{
 		{
 			name: "module called from two environments, nested and through a symlink",
@@ -111,7 +123,8 @@ func TestAffected(t *testing.T) {
 			edit: func(t *testing.T, dir string) edit {
 				return edit{write: map[string]string{"modules/unused/main.tf": "variable \"z\" {}\n"}}
 			},
-			order: nil,
+			order:     nil,
+			unplanned: []plumb.Unplanned{{Dir: "modules/unused", Files: []string{"modules/unused/main.tf"}, Reason: "module modules/unused is called by no project"}},
 		},
 		{
 			name: ".tf overridden by .tofu calls nothing for OpenTofu",
@@ -119,6 +132,8 @@ func TestAffected(t *testing.T) {
 				return edit{write: map[string]string{"modules/old/main.tf": "# x\n"}}
 			},
 			order: nil,
+			unplanned: []plumb.Unplanned{{Dir: "modules/old", Files: []string{"modules/old/main.tf"},
+				Reason: "module modules/old is called by no project: tofuy calls it only from files tofu does not read"}},
 		},
 		{
 			name: "change outside every project",
@@ -192,11 +207,110 @@ func TestAffected(t *testing.T) {
 			order: []string{"envs/qa"},
 			want:  map[string][]string{"envs/qa": {"added envs/qa/main.tf", "newly discovered"}},
 		},
+		{
+			name: "a project's own file its when_modified skips is left to it",
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"envs/prod/app/prod.tfvars": "a = 1\n", "envs/dev/app/vars/dev.tfvars": "a = 1\n"}}
+			},
+			order: []string{"app-dev"},
+			want:  map[string][]string{"app-dev": {"added envs/dev/app/vars/dev.tfvars"}},
+		},
+		{
+			name: "a Terraform file outside every project that a when_modified glob plans",
+			before: &edit{write: map[string]string{"plumb.yaml": strings.Replace(readFixture(t, "mono", "plumb.yaml"),
+				`"../../../shared/**/*.yaml"`, `"../../../shared/**"`, 1)}},
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"shared/common.auto.tfvars": "a = 1\n"}}
+			},
+			order: []string{"app-prod"},
+			want:  map[string][]string{"app-prod": {"added shared/common.auto.tfvars"}},
+		},
+		{
+			name: "ignored directory: modified, its lock file added",
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{
+					"examples/basic/main.tf":             appendTo(t, dir, "examples/basic/main.tf", "# x\n"),
+					"examples/basic/.terraform.lock.hcl": "# lock\n",
+					"examples/basic/README.md":           "not a Terraform file\n",
+				}}
+			},
+			unplanned: []plumb.Unplanned{{Dir: "examples/basic", Files: []string{"examples/basic/.terraform.lock.hcl", "examples/basic/main.tf"},
+				Reason: `examples/basic is ignored by autodiscover.ignore "examples/**" in plumb.yaml`}},
+		},
+		{
+			name: "ignored directory deleted",
+			edit: func(t *testing.T, dir string) edit { return edit{remove: []string{"examples/basic"}} },
+			unplanned: []plumb.Unplanned{{Dir: "examples/basic", Files: []string{"examples/basic/main.tf"},
+				Reason: `examples/basic is ignored by autodiscover.ignore "examples/**" in plumb.yaml`}},
+		},
+		{
+			name: "uncalled module deleted, renamed within",
+			edit: func(t *testing.T, dir string) edit {
+				return edit{remove: []string{"modules/unused"}, rename: [][2]string{{"modules/old/main.tf", "modules/old/old.tf"}}}
+			},
+			unplanned: []plumb.Unplanned{
+				{Dir: "modules/old", Files: []string{"modules/old/main.tf", "modules/old/old.tf"},
+					Reason: "module modules/old is called by no project: tofuy calls it only from files tofu does not read"},
+				{Dir: "modules/unused", Files: []string{"modules/unused/main.tf"}, Reason: "module modules/unused is called by no project"},
+			},
+		},
+		{
+			name: "stray variable file with no configuration above it",
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"docs/example.tfvars": "a = 1\n"}}
+			},
+			unplanned: []plumb.Unplanned{{Dir: "docs", Files: []string{"docs/example.tfvars"},
+				Reason: "docs has no .tf or .tofu files at or above it, and no project's when_modified matches"}},
+		},
+		{
+			name:   "module called only by a non-project",
+			before: &edit{write: map[string]string{"modules/ex/main.tf": "variable \"x\" {}\n", "examples/basic/ex.tf": "module \"ex\" {\n  source = \"../../modules/ex\"\n}\n"}},
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"modules/ex/main.tf": "variable \"y\" {}\n"}}
+			},
+			unplanned: []plumb.Unplanned{{Dir: "modules/ex", Files: []string{"modules/ex/main.tf"},
+				Reason: "module modules/ex is called by no project, only by examples/basic"}},
+		},
+		{
+			name:   "module called only by a project removed in the change",
+			before: &edit{write: map[string]string{"modules/solo/main.tf": "variable \"x\" {}\n", "solo/main.tf": "module \"s\" {\n  source = \"../modules/solo\"\n}\n"}},
+			edit: func(t *testing.T, dir string) edit {
+				return edit{remove: []string{"solo"}, write: map[string]string{"modules/solo/main.tf": "variable \"y\" {}\n"}}
+			},
+			removed: []string{"solo"},
+			unplanned: []plumb.Unplanned{{Dir: "modules/solo", Files: []string{"modules/solo/main.tf"},
+				Reason: "module modules/solo was called only by solo, removed in this change"}},
+		},
+		{
+			name:   "module its only project stopped calling",
+			before: &edit{write: map[string]string{"modules/solo/main.tf": "variable \"x\" {}\n", "solo/main.tf": "module \"s\" {\n  source = \"../modules/solo\"\n}\n"}},
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"solo/main.tf": "# calls nothing\n", "modules/solo/main.tf": "variable \"y\" {}\n"}}
+			},
+			order: []string{"solo"},
+			want:  map[string][]string{"solo": {"modified solo/main.tf"}},
+			unplanned: []plumb.Unplanned{{Dir: "modules/solo", Files: []string{"modules/solo/main.tf"},
+				Reason: "module modules/solo is no longer called by any project (before this change: solo)"}},
+		},
+		{
+			name: "root module with autodiscover off",
+			before: &edit{write: map[string]string{"plumb.yaml": "version: 1\nautodiscover: {enabled: false}\n" +
+				"projects:\n  - name: network-dev\n    dir: envs/dev/network\n"}},
+			edit: func(t *testing.T, dir string) edit {
+				return edit{write: map[string]string{"tofuy/main.tofu": appendTo(t, dir, "tofuy/main.tofu", "# x\n")}}
+			},
+			unplanned: []plumb.Unplanned{{Dir: "tofuy", Files: []string{"tofuy/main.tofu"},
+				Reason: "tofuy is not listed in plumb.yaml and autodiscover is off"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := fixtureRepo(t, "mono")
+			if tt.before != nil {
+				tt.before.apply(t, dir)
+				commit(t, dir, "base")
+			}
 			tt.edit(t, dir).apply(t, dir)
 			commit(t, dir, "head")
 			got := affected(t, dir, "HEAD~1", "HEAD")
@@ -214,6 +328,9 @@ func TestAffected(t *testing.T) {
 			}
 			if d := cmp.Diff(tt.removed, removed); d != "" {
 				t.Errorf("removed (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tt.unplanned, got.Unplanned, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("unplanned (-want +got):\n%s", d)
 			}
 			for name, want := range tt.want {
 				if d := cmp.Diff(want, reasons[name]); d != "" {

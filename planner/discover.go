@@ -43,7 +43,8 @@ func (idx *Index) discover(fsys fs.FS) ConfigErrors {
 		}
 		taken[p.Name] = true
 	}
-	callers := idx.callers()
+	callers := idx.callerDirs()
+	idx.callers = callers
 	for _, dir := range sortedKeys(idx.dirs) {
 		d := Decision{Dir: dir}
 		switch name, ok := configured[dir]; {
@@ -117,7 +118,7 @@ func (s *dirScan) rootModule() (bool, string) {
 	return false, "library module: uncalled, but has required variables without values, no backend, no provider configuration, no lock file"
 }
 
-func (idx *Index) callers() map[string][]string {
+func (idx *Index) callerDirs() map[string][]string {
 	callers := map[string][]string{}
 	for _, dir := range sortedKeys(idx.edges) {
 		for _, e := range idx.edges[dir] {

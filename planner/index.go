@@ -38,6 +38,7 @@ type Index struct {
 	configBroken bool                // plumb.yaml exists but is invalid: discover nothing
 	dirs         map[string]*dirScan // directories with config files
 	edges        map[string][]edge   // dir → the local modules it calls
+	callers      map[string][]string // module dir → the dirs calling it, sorted
 	reach        []map[string]string // per project: module → the module that calls it ("" for the project)
 	users        map[string][]int    // module dir (even a missing one) → projects reaching it
 	globs        [][]absGlob         // per project: when_modified as repo-relative globs

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,9 @@ type affectedJSON struct {
 	Head          string            `json:"head"`
 	Projects      []affectedProject `json:"projects"`
 	Removed       []removedProject  `json:"removed"`
+	// Unplanned lists the changed Terraform files no project plans, by
+	// directory, so nothing a change touches goes unplanned unsaid.
+	Unplanned []plumb.Unplanned `json:"unplanned"`
 }
 
 type affectedProject struct {
@@ -93,13 +97,15 @@ func (m *Main) affectedCmd() *cobra.Command {
 }
 
 func toAffectedJSON(ch plumb.Change) affectedJSON {
-	out := affectedJSON{FormatVersion: "1", Base: ch.Base, Head: ch.Head, Projects: []affectedProject{}, Removed: []removedProject{}}
+	out := affectedJSON{FormatVersion: "1", Base: ch.Base, Head: ch.Head, Projects: []affectedProject{}, Removed: []removedProject{},
+		Unplanned: []plumb.Unplanned{}}
 	for _, a := range ch.Projects {
 		out.Projects = append(out.Projects, affectedProject{a.Project.Name, a.Project.Dir, a.Project.Workspace, a.Reasons})
 	}
 	for _, p := range ch.Removed {
 		out.Removed = append(out.Removed, removedProject{p.Name, p.Dir, p.Workspace})
 	}
+	out.Unplanned = append(out.Unplanned, ch.Unplanned...)
 	return out
 }
 
@@ -119,5 +125,25 @@ func (m *Main) printAffected(ch plumb.Change) error {
 			fmt.Fprintf(w, "     - %s  %s\n", p, p.Dir)
 		}
 	}
+	printUnplanned(w, ch.Unplanned)
 	return nil
+}
+
+// printUnplanned prints the "not planned" section: each directory, the
+// rule that keeps it out of every plan, and its files under the rule.
+func printUnplanned(w io.Writer, us []plumb.Unplanned) {
+	if len(us) == 0 {
+		return
+	}
+	width := 0
+	for _, u := range us {
+		width = max(width, len(u.Dir))
+	}
+	fmt.Fprintf(w, "%d directories not planned (changed Terraform files no project plans):\n", len(us))
+	for _, u := range us {
+		fmt.Fprintf(w, "     - %-*s  %s\n", width, u.Dir, u.Reason)
+		for _, f := range u.Files {
+			fmt.Fprintf(w, "       %-*s  %s\n", width, "", f)
+		}
+	}
 }

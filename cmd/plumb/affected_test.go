@@ -20,6 +20,8 @@ func TestAffectedGolden(t *testing.T) {
 	edit("modules/vpc/main.tf", "variable \"cidr\" {}\nmodule \"subnet\" {\n  source = \"./subnet\"\n}\n# changed\n")
 	edit("shared/settings.yaml", "a: 2\n")
 	edit("docs/README.md", "outside every project\n")
+	edit("modules/unused/main.tf", "variable \"y\" {}\n# changed\n")
+	edit("examples/basic/terraform.tfvars", "name = \"x\"\n")
 	gitIn(t, dir, "rm", "-rq", "modules/deployable")
 	head := commitIn(t, dir)
 	shas := map[string]string{base: "<base>", head: "<head>"}
