@@ -28,19 +28,22 @@ OUT="$out" OPENAPI_VERSION="$OPENAPI_VERSION" EXAMPLES_VERSION="$EXAMPLES_VERSIO
 const fs = require("fs");
 const out = process.env.OUT;
 
-// The REST operations plumb makes (vcs/github.go, vcs/auth.go) and the
+// The REST operations plumb makes (vcs/*.go) and the
 // ones the test server answers for other engineers' tests. Add a path here
 // when plumb starts calling it; the test server rejects everything else.
 const ops = {
   "/repos/{owner}/{repo}/issues/{issue_number}/comments": ["get", "post"],
   "/repos/{owner}/{repo}/issues/comments/{comment_id}": ["get", "patch", "delete"],
+  "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": ["post"],
   "/repos/{owner}/{repo}/statuses/{sha}": ["post"],
   "/repos/{owner}/{repo}/commits/{ref}/statuses": ["get"],
   "/repos/{owner}/{repo}/issues": ["get", "post"],
   "/repos/{owner}/{repo}/issues/{issue_number}": ["get", "patch"],
+  "/repos/{owner}/{repo}/commits/{commit_sha}/pulls": ["get"],
   "/repos/{owner}/{repo}/pulls/{pull_number}": ["get"],
   "/repos/{owner}/{repo}/pulls/{pull_number}/reviews": ["get"],
   "/repos/{owner}/{repo}/collaborators/{username}/permission": ["get"],
+  "/orgs/{org}/teams/{team_slug}/memberships/{username}": ["get"],
   "/app/installations/{installation_id}/access_tokens": ["post"],
   "/user": ["get"],
   "/app": ["get"],
@@ -91,7 +94,7 @@ const events = JSON.parse(fs.readFileSync("examples/package/api.github.com/index
 const want = [
   ["pull_request", "opened"], ["pull_request", "synchronize"], ["pull_request", "reopened"],
   ["pull_request", "closed"], ["pull_request", "ready_for_review"], ["pull_request", "labeled"],
-  ["push", ""], ["issue_comment", "created"], ["ping", ""], ["star", "created"],
+  ["push", ""], ["issue_comment", "created"], ["issue_comment", "edited"], ["ping", ""], ["star", "created"],
 ];
 for (const [name, action] of want) {
   const ev = events.find((e) => e.name === name);

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/go-github/v60/github"
 )
 
 // handler answers one validated API operation; s.mu is held.
@@ -17,21 +15,24 @@ type handler func(s *Server, w http.ResponseWriter, r *http.Request, p map[strin
 
 // handlers by "METHOD /path/template" of the description.
 var handlers = map[string]handler{
-	"GET /repos/{owner}/{repo}/issues/{issue_number}/comments":      listComments,
-	"POST /repos/{owner}/{repo}/issues/{issue_number}/comments":     createComment,
-	"GET /repos/{owner}/{repo}/issues/comments/{comment_id}":        getComment,
-	"PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}":      editComment,
-	"DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}":     deleteComment,
-	"POST /repos/{owner}/{repo}/statuses/{sha}":                     createStatus,
-	"GET /repos/{owner}/{repo}/commits/{ref}/statuses":              listStatuses,
-	"GET /repos/{owner}/{repo}/issues":                              listIssues,
-	"POST /repos/{owner}/{repo}/issues":                             createIssue,
-	"GET /repos/{owner}/{repo}/issues/{issue_number}":               getIssue,
-	"PATCH /repos/{owner}/{repo}/issues/{issue_number}":             editIssue,
-	"GET /repos/{owner}/{repo}/pulls/{pull_number}":                 getPull,
-	"GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews":         listReviews,
-	"GET /repos/{owner}/{repo}/collaborators/{username}/permission": getPermission,
-	"POST /app/installations/{installation_id}/access_tokens":       createInstallationToken,
+	"GET /repos/{owner}/{repo}/issues/{issue_number}/comments":          listComments,
+	"POST /repos/{owner}/{repo}/issues/{issue_number}/comments":         createComment,
+	"GET /repos/{owner}/{repo}/issues/comments/{comment_id}":            getComment,
+	"PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}":          editComment,
+	"DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}":         deleteComment,
+	"POST /repos/{owner}/{repo}/statuses/{sha}":                         createStatus,
+	"GET /repos/{owner}/{repo}/commits/{ref}/statuses":                  listStatuses,
+	"GET /repos/{owner}/{repo}/issues":                                  listIssues,
+	"POST /repos/{owner}/{repo}/issues":                                 createIssue,
+	"GET /repos/{owner}/{repo}/issues/{issue_number}":                   getIssue,
+	"PATCH /repos/{owner}/{repo}/issues/{issue_number}":                 editIssue,
+	"GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls":              listPullsOfCommit,
+	"GET /repos/{owner}/{repo}/pulls/{pull_number}":                     getPull,
+	"GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews":             listReviews,
+	"GET /repos/{owner}/{repo}/collaborators/{username}/permission":     getPermission,
+	"GET /orgs/{org}/teams/{team_slug}/memberships/{username}":          getTeamMembership,
+	"POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": createReaction,
+	"POST /app/installations/{installation_id}/access_tokens":           createInstallationToken,
 	"GET /user": getUser,
 	"GET /app":  getApp,
 }
@@ -73,6 +74,9 @@ func page[T any](w http.ResponseWriter, r *http.Request, items []T) {
 		prefix, _ := r.Context().Value(prefixKey{}).(string)
 		w.Header().Set("Link", fmt.Sprintf(`<http://%s%s%s>; rel="next"`, r.Host, prefix, next.RequestURI()))
 	}
+	if items == nil {
+		items = []T{} // an empty page is [], never null
+	}
 	writeJSON(w, http.StatusOK, items[start:end])
 }
 
@@ -90,7 +94,7 @@ func listComments(s *Server, w http.ResponseWriter, r *http.Request, p map[strin
 	if s.issueOr404(w, rs, n) == nil {
 		return
 	}
-	var out []*github.IssueComment
+	var out []obj
 	for _, c := range rs.comments {
 		if c.Issue == n {
 			out = append(out, s.commentJSON(rs, c))
@@ -197,21 +201,15 @@ func createStatus(s *Server, w http.ResponseWriter, r *http.Request, p map[strin
 	st := &Status{ID: s.id(), SHA: p["sha"], State: in.State, Context: in.Context, Description: in.Description,
 		TargetURL: in.TargetURL, Creator: s.login(r), CreatedAt: time.Now().UTC()}
 	rs.statuses = append(rs.statuses, st)
-	writeJSON(w, http.StatusCreated, statusJSON(st))
-}
-
-func statusJSON(st *Status) *github.RepoStatus {
-	return &github.RepoStatus{ID: github.Int64(st.ID), State: github.String(st.State), Context: github.String(st.Context),
-		Description: github.String(st.Description), TargetURL: github.String(st.TargetURL), Creator: user(st.Creator),
-		CreatedAt: &github.Timestamp{Time: st.CreatedAt}, UpdatedAt: &github.Timestamp{Time: st.CreatedAt}}
+	writeJSON(w, http.StatusCreated, s.statusJSON(rs, st))
 }
 
 func listStatuses(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
 	rs := s.repo(p["owner"], p["repo"])
-	var out []*github.RepoStatus
+	var out []obj
 	for i := len(rs.statuses) - 1; i >= 0; i-- { // newest first, as GitHub lists them
 		if rs.statuses[i].SHA == p["ref"] {
-			out = append(out, statusJSON(rs.statuses[i]))
+			out = append(out, s.statusJSON(rs, rs.statuses[i]))
 		}
 	}
 	page(w, r, out)
@@ -228,7 +226,7 @@ func listIssues(s *Server, w http.ResponseWriter, r *http.Request, p map[string]
 	if l := q.Get("labels"); l != "" {
 		labels = strings.Split(l, ",")
 	}
-	var out []*github.Issue
+	var out []obj
 	for n := rs.nextNumber - 1; n >= 1; n-- { // newest first
 		is := rs.issues[n]
 		if is == nil || (state != "all" && is.State != state) {
@@ -318,37 +316,14 @@ func editIssue(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]s
 	writeJSON(w, http.StatusOK, s.issueJSON(rs, is))
 }
 
-func getPull(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
-	rs := s.repo(p["owner"], p["repo"])
-	pr := rs.pulls[num(p, "pull_number")]
-	if pr == nil {
-		writeError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	writeJSON(w, http.StatusOK, s.pullJSON(rs, pr))
-}
-
-func listReviews(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
-	rs := s.repo(p["owner"], p["repo"])
-	n := num(p, "pull_number")
-	if rs.pulls[n] == nil {
-		writeError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	var out []*github.PullRequestReview
-	for _, rv := range rs.reviews[n] {
-		out = append(out, &github.PullRequestReview{ID: github.Int64(rv.ID), User: user(rv.User),
-			State: github.String(rv.State), CommitID: github.String(rv.SHA)})
-	}
-	page(w, r, out)
-}
-
 func getPermission(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
 	perm := s.repo(p["owner"], p["repo"]).perms[p["username"]]
 	if perm == "" {
 		perm = "none"
 	}
-	writeJSON(w, http.StatusOK, &github.RepositoryPermissionLevel{Permission: github.String(perm), User: user(p["username"])})
+	u := s.userJSON(p["username"])
+	u["role_name"] = perm
+	writeJSON(w, http.StatusOK, obj{"permission": perm, "role_name": perm, "user": u})
 }
 
 func createInstallationToken(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
@@ -358,8 +333,8 @@ func createInstallationToken(s *Server, w http.ResponseWriter, _ *http.Request, 
 	}
 	tok := "ghs_" + randHex(18)
 	s.tokens[tok] = true
-	writeJSON(w, http.StatusCreated, &github.InstallationToken{Token: github.String(tok),
-		ExpiresAt: &github.Timestamp{Time: time.Now().Add(time.Hour).UTC()}})
+	writeJSON(w, http.StatusCreated, obj{"token": tok, "expires_at": stamp(time.Now().Add(time.Hour)),
+		"permissions": obj{"issues": "write", "pull_requests": "write", "statuses": "write"}, "repository_selection": "all"})
 }
 
 func getUser(s *Server, w http.ResponseWriter, r *http.Request, _ map[string]string, _ []byte) {
@@ -368,10 +343,43 @@ func getUser(s *Server, w http.ResponseWriter, r *http.Request, _ map[string]str
 		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
 		return
 	}
-	writeJSON(w, http.StatusOK, user(TokenLogin))
+	writeJSON(w, http.StatusOK, s.privateUserJSON(TokenLogin))
 }
 
 func getApp(s *Server, w http.ResponseWriter, _ *http.Request, _ map[string]string, _ []byte) {
-	writeJSON(w, http.StatusOK, &github.App{ID: github.Int64(AppID), Slug: github.String(strings.TrimSuffix(AppLogin, "[bot]")),
-		Name: github.String("plumb test")})
+	writeJSON(w, http.StatusOK, s.appJSON())
+}
+
+func getTeamMembership(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
+	state := s.teams[p["org"]+"/"+p["team_slug"]][p["username"]]
+	if state == "" {
+		// Not a member: a 404 with GitHub's usual body.
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	writeJSON(w, http.StatusOK, obj{"role": "member", "state": state,
+		"url": s.apiURL("/organizations/%d/team/%d/memberships/%s", idOf(p["org"]), idOf(p["org"]+"/"+p["team_slug"]), p["username"])})
+}
+
+// createReaction records a reaction; the same user's same reaction again
+// is answered 200 with the existing one, as GitHub does.
+func createReaction(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, body []byte) {
+	rs := s.repo(p["owner"], p["repo"])
+	i := findComment(rs, p["comment_id"])
+	if i < 0 {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	var in struct{ Content string }
+	_ = json.Unmarshal(body, &in)
+	id, login := rs.comments[i].ID, s.login(r)
+	for _, rc := range rs.reactions {
+		if rc.CommentID == id && rc.User == login && rc.Content == in.Content {
+			writeJSON(w, http.StatusOK, s.reactionJSON(rc))
+			return
+		}
+	}
+	rc := &Reaction{ID: s.id(), CommentID: id, User: login, Content: in.Content, CreatedAt: time.Now().UTC()}
+	rs.reactions = append(rs.reactions, rc)
+	writeJSON(w, http.StatusCreated, s.reactionJSON(rc))
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/golang-jwt/jwt/v4"
 )
 
@@ -39,8 +40,9 @@ type Server struct {
 	git     http.Handler
 
 	mu       sync.Mutex
-	repos    map[string]*repoState // "owner/name"
-	tokens   map[string]bool       // accepted API tokens
+	repos    map[string]*repoState        // "owner/name"
+	teams    map[string]map[string]string // "org/team" -> login -> membership state
+	tokens   map[string]bool              // accepted API tokens
 	nextID   int64
 	failures []failure
 	requests []string
@@ -62,7 +64,7 @@ func NewServer(t testing.TB) *Server {
 	}
 	s := &Server{
 		t: t, token: "ghp_" + randHex(18), appKey: key, gitRoot: t.TempDir(),
-		repos: map[string]*repoState{}, tokens: map[string]bool{}, nextID: 1000,
+		repos: map[string]*repoState{}, teams: map[string]map[string]string{}, tokens: map[string]bool{}, nextID: 1000,
 	}
 	s.tokens[s.token] = true
 	s.git = gitHandler(s.gitRoot)
@@ -146,6 +148,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, err.Error())
 		return
 	}
+	c := newCapture()
+	s.answer(c, r, route, params, body)
+	if err := checkResponse(r, route, params, c); err != nil {
+		s.t.Errorf("githubtest: %v", err)
+	}
+	c.flush(w)
+}
+
+// answer is the server's answer to a validated API request: refused
+// credentials, an injected failure, or the operation's handler.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, route *routers.Route, params map[string]string, body []byte) {
 	if !s.authorized(w, r, route.Path) {
 		return
 	}

@@ -2,8 +2,6 @@ package githubtest
 
 import (
 	"time"
-
-	"github.com/google/go-github/v60/github"
 )
 
 // Logins the server gives the author of what plumb writes: the token user,
@@ -55,6 +53,27 @@ type PullRequest struct {
 	BaseRef, BaseSHA string
 	Draft, Merged    bool
 	State            string // open (default), closed
+	// HeadRepo is the "owner/name" of the fork the head branch lives in;
+	// empty for a branch of the repository itself.
+	HeadRepo string
+	// MergeCommitSHA is the commit a merged pull request landed as
+	// (MergePull sets it, with MergedAt and MergedBy).
+	MergeCommitSHA string
+	MergedAt       time.Time
+	MergedBy       string
+	// Mergeable is nil while GitHub is computing it; MergeableState
+	// defaults from it: unknown (nil), clean (true), dirty (false).
+	Mergeable      *bool
+	MergeableState string
+}
+
+// Reaction is one reaction to an issue or pull request comment.
+type Reaction struct {
+	ID        int64
+	CommentID int64
+	User      string
+	Content   string // +1, -1, laugh, confused, heart, hooray, rocket, eyes
+	CreatedAt time.Time
 }
 
 // Review is one pull request review (APPROVED, CHANGES_REQUESTED, ...).
@@ -73,8 +92,13 @@ type repoState struct {
 	statuses    []*Status
 	reviews     map[int][]*Review
 	perms       map[string]string
+	reactions   []*Reaction
 	nextNumber  int
 }
+
+// defaultBranch is the repository's default branch: main, as InitRepo
+// creates it.
+func (r *repoState) defaultBranch() string { return "main" }
 
 // repo returns the state of owner/name, creating it: any repo exists.
 // Callers hold s.mu.
@@ -101,6 +125,9 @@ func (s *Server) AddPull(owner, name string, pr PullRequest) {
 	}
 	if pr.User == "" {
 		pr.User = "octocat"
+	}
+	if pr.Merged && pr.MergedAt.IsZero() {
+		pr.MergedAt = time.Now().UTC()
 	}
 	r.pulls[pr.Number] = &pr
 	r.issues[pr.Number] = &Issue{Number: pr.Number, Title: pr.Title, State: pr.State, User: pr.User, PR: true}
@@ -189,53 +216,8 @@ func (s *Server) Pull(owner, name string, number int) (PullRequest, bool) {
 	return *p, true
 }
 
-// The JSON shapes below reuse go-github's types, whose JSON tags follow
-// GitHub's REST responses.
-
 func (s *Server) apiURL(format string, args ...any) string {
 	return s.srv.URL + sprintf(format, args...)
-}
-
-func user(login string) *github.User {
-	return &github.User{Login: github.String(login), Type: github.String("User")}
-}
-
-func (s *Server) commentJSON(r *repoState, c *Comment) *github.IssueComment {
-	return &github.IssueComment{
-		ID: github.Int64(c.ID), Body: github.String(c.Body), User: user(c.User),
-		CreatedAt: &github.Timestamp{Time: c.CreatedAt}, UpdatedAt: &github.Timestamp{Time: c.UpdatedAt},
-		HTMLURL:  github.String(s.srv.URL + sprintf("/%s/%s/pull/%d#issuecomment-%d", r.owner, r.name, c.Issue, c.ID)),
-		URL:      github.String(s.apiURL("/repos/%s/%s/issues/comments/%d", r.owner, r.name, c.ID)),
-		IssueURL: github.String(s.apiURL("/repos/%s/%s/issues/%d", r.owner, r.name, c.Issue)),
-	}
-}
-
-func (s *Server) issueJSON(r *repoState, is *Issue) *github.Issue {
-	out := &github.Issue{
-		Number: github.Int(is.Number), Title: github.String(is.Title), Body: github.String(is.Body),
-		State: github.String(is.State), User: user(is.User),
-		HTMLURL: github.String(s.srv.URL + sprintf("/%s/%s/issues/%d", r.owner, r.name, is.Number)),
-		URL:     github.String(s.apiURL("/repos/%s/%s/issues/%d", r.owner, r.name, is.Number)),
-	}
-	for _, l := range is.Labels {
-		out.Labels = append(out.Labels, &github.Label{Name: github.String(l)})
-	}
-	if is.PR {
-		out.PullRequestLinks = &github.PullRequestLinks{URL: github.String(s.apiURL("/repos/%s/%s/pulls/%d", r.owner, r.name, is.Number))}
-	}
-	return out
-}
-
-func (s *Server) pullJSON(r *repoState, p *PullRequest) *github.PullRequest {
-	repo := &github.Repository{FullName: github.String(r.owner + "/" + r.name), Name: github.String(r.name),
-		CloneURL: github.String(s.CloneURL(r.owner, r.name))}
-	return &github.PullRequest{
-		Number: github.Int(p.Number), Title: github.String(p.Title), State: github.String(p.State),
-		Draft: github.Bool(p.Draft), Merged: github.Bool(p.Merged), User: user(p.User),
-		HTMLURL: github.String(s.srv.URL + sprintf("/%s/%s/pull/%d", r.owner, r.name, p.Number)),
-		Head:    &github.PullRequestBranch{Ref: github.String(p.HeadRef), SHA: github.String(p.HeadSHA), Repo: repo},
-		Base:    &github.PullRequestBranch{Ref: github.String(p.BaseRef), SHA: github.String(p.BaseSHA), Repo: repo},
-	}
 }
 
 // AddComment posts a comment by user on issue or pull request number, as
@@ -248,4 +230,30 @@ func (s *Server) AddComment(owner, name string, number int, login, body string) 
 	r := s.repo(owner, name)
 	r.comments = append(r.comments, c)
 	return c.ID
+}
+
+// Reactions lists the reactions (their content: "eyes", "+1", …) to
+// comment commentID of owner/name, oldest first.
+func (s *Server) Reactions(owner, name string, commentID int64) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, rc := range s.repo(owner, name).reactions {
+		if rc.CommentID == commentID {
+			out = append(out, rc.Content)
+		}
+	}
+	return out
+}
+
+// AddTeamMember makes user an active member of org's team (its slug), as
+// GET /orgs/{org}/teams/{team_slug}/memberships/{username} reports it.
+func (s *Server) AddTeamMember(org, team, user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := org + "/" + team
+	if s.teams[key] == nil {
+		s.teams[key] = map[string]string{}
+	}
+	s.teams[key][user] = "active"
 }
