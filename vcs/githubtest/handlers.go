@@ -125,7 +125,9 @@ func commentBody(w http.ResponseWriter, body []byte) (string, bool) {
 	var in struct{ Body string }
 	_ = json.Unmarshal(body, &in)
 	if len(in.Body) > 65536 {
-		writeError(w, http.StatusUnprocessableEntity, "Body is too long (maximum is 65536 characters)")
+		e := validationError("IssueComment", "data", "unprocessable")
+		e["errors"].([]obj)[0]["message"] = "Body is too long (maximum is 65536 characters)"
+		writeJSON(w, http.StatusUnprocessableEntity, e)
 		return "", false
 	}
 	return in.Body, true
@@ -195,7 +197,9 @@ func createStatus(s *Server, w http.ResponseWriter, r *http.Request, p map[strin
 	// GitHub's limit, not in the description: longer descriptions are a 422.
 	if len([]rune(in.Description)) > 140 {
 		s.t.Errorf("githubtest: status description over 140 characters: %q", in.Description)
-		writeError(w, http.StatusUnprocessableEntity, "description is too long (maximum is 140 characters)")
+		e := validationError("Status", "description", "custom")
+		e["errors"].([]obj)[0]["message"] = "description is too long (maximum is 140 characters)"
+		writeJSON(w, http.StatusUnprocessableEntity, e)
 		return
 	}
 	st := &Status{ID: s.id(), SHA: p["sha"], State: in.State, Context: in.Context, Description: in.Description,

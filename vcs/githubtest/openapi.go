@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,7 @@ var openapiJSON []byte
 var (
 	specOnce   sync.Once
 	specRouter routers.Router
+	specDoc    *openapi3.T
 	specErr    error
 	specLoad   time.Duration
 )
@@ -56,12 +58,23 @@ func router() (routers.Router, error) {
 		}
 		// Match on paths alone: the test server's URL is not api.github.com.
 		doc.Servers = nil
+		specDoc = doc
 		// GitHub's own examples do not all match its schemas; they are not
 		// what is being checked here.
 		specRouter, specErr = legacy.NewRouter(doc, openapi3.DisableExamplesValidation())
 		specLoad = time.Since(start)
 	})
 	return specRouter, specErr
+}
+
+// hasOperation reports whether the description subset has method on the
+// path template (e.g. "/repos/{owner}/{repo}/issues/{issue_number}/comments").
+func hasOperation(method, path string) bool {
+	if _, err := router(); err != nil {
+		return false
+	}
+	item := specDoc.Paths.Value(path)
+	return item != nil && item.GetOperation(strings.ToUpper(method)) != nil
 }
 
 // validate checks one API request against GitHub's description: the route

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/golang-jwt/jwt/v4"
@@ -44,13 +43,8 @@ type Server struct {
 	teams    map[string]map[string]string // "org/team" -> login -> membership state
 	tokens   map[string]bool              // accepted API tokens
 	nextID   int64
-	failures []failure
+	faults   []fault
 	requests []string
-}
-
-type failure struct {
-	status    int
-	rateLimit bool
 }
 
 // NewServer starts a server that lives as long as the test. It accepts
@@ -91,25 +85,6 @@ func (s *Server) Token() string { return s.token }
 // AppKey is the PEM private key of the test GitHub App (AppID).
 func (s *Server) AppKey() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(s.appKey)})
-}
-
-// FailNext answers the next n API requests with status (e.g. 502).
-func (s *Server) FailNext(n, status int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.failures = append(s.failures, failure{status: status})
-	}
-}
-
-// RateLimitNext answers the next n API requests as GitHub does when the
-// primary rate limit is spent: 403 with X-RateLimit-Remaining: 0.
-func (s *Server) RateLimitNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.failures = append(s.failures, failure{status: http.StatusForbidden, rateLimit: true})
-	}
 }
 
 // Requests lists every request the server saw, as "METHOD /path?query".
@@ -162,7 +137,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, route *routers.R
 	if !s.authorized(w, r, route.Path) {
 		return
 	}
-	if s.injectFailure(w) {
+	if s.injectFault(w, route) {
 		return
 	}
 	h, ok := handlers[route.Method+" "+route.Path]
@@ -208,27 +183,6 @@ func (s *Server) validJWT(raw string) bool {
 	}
 	claims, _ := tok.Claims.(jwt.MapClaims)
 	return fmt.Sprint(claims["iss"]) == strconv.Itoa(AppID)
-}
-
-func (s *Server) injectFailure(w http.ResponseWriter) bool {
-	s.mu.Lock()
-	if len(s.failures) == 0 {
-		s.mu.Unlock()
-		return false
-	}
-	f := s.failures[0]
-	s.failures = s.failures[1:]
-	s.mu.Unlock()
-	if f.rateLimit {
-		w.Header().Set("X-RateLimit-Limit", "5000")
-		w.Header().Set("X-RateLimit-Remaining", "0")
-		w.Header().Set("X-RateLimit-Used", "5000")
-		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10))
-		writeError(w, f.status, "API rate limit exceeded for user ID 1.")
-		return true
-	}
-	writeError(w, f.status, http.StatusText(f.status))
-	return true
 }
 
 // prefixKey marks a request that came in under /api/v3, so links the

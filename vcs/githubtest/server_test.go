@@ -3,6 +3,7 @@ package githubtest_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -181,4 +182,151 @@ func git(t *testing.T, dir string, args ...string) {
 
 func basic(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+// Each injected fault is the answer GitHub gives, as go-github reads it,
+// and leaves the server's state alone.
+func TestServerFaults(t *testing.T) {
+	ctx := context.Background()
+	post := func(c *github.Client) error {
+		_, _, err := c.Issues.CreateComment(ctx, "acme", "infra", 1, &github.IssueComment{Body: github.String("hi")})
+		return err
+	}
+	tests := []struct {
+		name  string
+		fault githubtest.Fault
+		check func(t *testing.T, err error)
+	}{
+		{"server error", githubtest.ServerError(502), func(t *testing.T, err error) {
+			var er *github.ErrorResponse
+			if !errors.As(err, &er) || er.Response.StatusCode != 502 || er.Response.Header.Get("Retry-After") != "" {
+				t.Errorf("err = %v, want a plain 502", err)
+			}
+		}},
+		{"primary rate limit", githubtest.PrimaryRateLimit(), func(t *testing.T, err error) {
+			var rl *github.RateLimitError
+			if !errors.As(err, &rl) || rl.Response.StatusCode != 403 || rl.Rate.Remaining != 0 || time.Until(rl.Rate.Reset.Time) < 30*time.Second {
+				t.Errorf("err = %v, want a 403 rate limit resetting in a minute", err)
+			}
+		}},
+		{"secondary rate limit", githubtest.SecondaryRateLimit(1500 * time.Millisecond), func(t *testing.T, err error) {
+			var ab *github.AbuseRateLimitError
+			if !errors.As(err, &ab) || ab.RetryAfter == nil || *ab.RetryAfter != 2*time.Second {
+				t.Errorf("err = %v, want a secondary rate limit with Retry-After: 2", err)
+			}
+		}},
+		{"validation failed", githubtest.ValidationFailed("IssueComment", "body", "missing_field"), func(t *testing.T, err error) {
+			var er *github.ErrorResponse
+			if !errors.As(err, &er) || er.Response.StatusCode != 422 || er.Message != "Validation Failed" ||
+				len(er.Errors) != 1 || er.Errors[0].Field != "body" || er.Errors[0].Code != "missing_field" {
+				t.Errorf("err = %v, want GitHub's 422", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := githubtest.NewServer(t)
+			srv.AddPull("acme", "infra", githubtest.PullRequest{Number: 1})
+			srv.Inject(1, tt.fault)
+			tt.check(t, post(client(t, srv))) // a fresh client: go-github remembers rate limits
+			if n := len(srv.Comments("acme", "infra", 1)); n != 0 {
+				t.Errorf("a faulted request created %d comments", n)
+			}
+			if err := post(client(t, srv)); err != nil {
+				t.Errorf("after the fault: %v", err)
+			}
+		})
+	}
+}
+
+// A route's faults hit only that route, and are used before faults for
+// any route.
+func TestServerFaultsPerRoute(t *testing.T) {
+	ctx := context.Background()
+	srv := githubtest.NewServer(t)
+	srv.AddPull("acme", "infra", githubtest.PullRequest{Number: 1})
+	c := client(t, srv)
+	srv.FailRoute("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", 2, 503)
+	srv.FailNext(1, 500)
+	if _, _, err := c.PullRequests.Get(ctx, "acme", "infra", 1); !isStatus(err, 500) {
+		t.Errorf("GET pull: %v, want the any-route 500", err)
+	}
+	if _, _, err := c.PullRequests.Get(ctx, "acme", "infra", 1); err != nil {
+		t.Errorf("GET pull after the faults for it: %v", err)
+	}
+	for i := range 3 {
+		_, _, err := c.Issues.CreateComment(ctx, "acme", "infra", 1, &github.IssueComment{Body: github.String("hi")})
+		if want := i < 2; want != isStatus(err, 503) || (!want && err != nil) {
+			t.Errorf("comment %d: %v", i, err)
+		}
+	}
+	rec := &recorder{TB: t}
+	githubtest.NewServer(rec).FailRoute("POST", "/repos/{owner}/{repo}/plumbing", 1, 502)
+	if rej := rec.rejections(); len(rej) != 1 || !strings.Contains(rej[0], "not in the description subset") {
+		t.Errorf("a route not in the description: %q", rej)
+	}
+}
+
+func isStatus(err error, status int) bool {
+	var er *github.ErrorResponse
+	return errors.As(err, &er) && er.Response.StatusCode == status
+}
+
+func TestServerReactions(t *testing.T) {
+	ctx := context.Background()
+	srv := githubtest.NewServer(t)
+	srv.AddPull("acme", "infra", githubtest.PullRequest{Number: 1})
+	id := srv.AddComment("acme", "infra", 1, "alice", "plumb plan")
+	c := client(t, srv)
+	for i, want := range []int{201, 200} { // the same reaction again is answered 200
+		r, resp, err := c.Reactions.CreateIssueCommentReaction(ctx, "acme", "infra", id, "eyes")
+		if err != nil || resp.StatusCode != want || r.GetContent() != "eyes" || r.GetUser().GetLogin() != githubtest.TokenLogin {
+			t.Errorf("reaction %d: %+v, %v, %v", i, r, resp, err)
+		}
+	}
+	if _, _, err := c.Reactions.CreateIssueCommentReaction(ctx, "acme", "infra", id, "+1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Reactions("acme", "infra", id); strings.Join(got, ",") != "eyes,+1" {
+		t.Errorf("reactions %q", got)
+	}
+	if _, _, err := c.Reactions.CreateIssueCommentReaction(ctx, "acme", "infra", id+100, "eyes"); !isStatus(err, 404) {
+		t.Errorf("reaction to a missing comment: %v", err)
+	}
+}
+
+func TestServerTeamsAndCommitPulls(t *testing.T) {
+	ctx := context.Background()
+	srv := githubtest.NewServer(t)
+	srv.AddTeamMember("acme", "infra-admins", "alice")
+	c := client(t, srv)
+	m, _, err := c.Teams.GetTeamMembershipBySlug(ctx, "acme", "infra-admins", "alice")
+	if err != nil || m.GetState() != "active" {
+		t.Errorf("alice: %+v, %v", m, err)
+	}
+	if _, _, err := c.Teams.GetTeamMembershipBySlug(ctx, "acme", "infra-admins", "bob"); !isStatus(err, 404) {
+		t.Errorf("bob: %v, want 404", err)
+	}
+	yes := true
+	srv.AddPull("acme", "infra", githubtest.PullRequest{Number: 1, HeadRef: "a", HeadSHA: "aaa", BaseRef: "main", Mergeable: &yes})
+	srv.AddPull("acme", "infra", githubtest.PullRequest{Number: 2, HeadRef: "b", HeadSHA: "bbb", BaseRef: "main",
+		Merged: true, State: "closed", MergeCommitSHA: "mmm"})
+	for sha, want := range map[string][]int{"mmm": {2}, "bbb": {2}, "aaa": {1}, "zzz": nil} {
+		prs, _, err := c.PullRequests.ListPullRequestsWithCommit(ctx, "acme", "infra", sha, nil)
+		var got []int
+		for _, p := range prs {
+			got = append(got, p.GetNumber())
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("pulls of %s: %v, %v; want %v", sha, got, err, want)
+		}
+	}
+	p, _, err := c.PullRequests.Get(ctx, "acme", "infra", 2)
+	if err != nil || !p.GetMerged() || p.GetMergeCommitSHA() != "mmm" || p.MergedAt == nil || p.Mergeable != nil || p.GetMergeableState() != "unknown" {
+		t.Errorf("merged pull %+v, %v", p, err)
+	}
+	p, _, err = c.PullRequests.Get(ctx, "acme", "infra", 1)
+	if err != nil || p.GetMerged() || p.MergeCommitSHA != nil || !p.GetMergeable() || p.GetMergeableState() != "clean" {
+		t.Errorf("open pull %+v, %v", p, err)
+	}
 }
