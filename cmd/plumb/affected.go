@@ -39,28 +39,28 @@ type removedProject struct {
 // Affected computes the projects a change between two revisions affects.
 // It is what plumb affected prints and what plumb plan --base/--head plans.
 func Affected(ctx context.Context, repo *vcs.Repo, base, head string) (plumb.Change, *planner.Index, error) {
-	l := planner.NewLoader()
-	// A broken plumb.yaml at base must not block a fix at head: the base
-	// index is used as far as it goes.
-	baseIdx, baseSHA, err := loadIndex(l, repo, base)
-	if baseIdx == nil {
+	baseTree, baseSHA, err := repo.Tree(base)
+	if err != nil {
 		return plumb.Change{}, nil, err
 	}
-	headIdx, headSHA, err := loadIndex(l, repo, head)
+	headTree, headSHA, err := repo.Tree(head)
 	if err != nil {
-		return plumb.Change{}, headIdx, err
+		return plumb.Change{}, nil, err
 	}
 	changes, err := repo.Changed(ctx, baseSHA, headSHA)
 	if err != nil {
-		return plumb.Change{}, headIdx, err
+		return plumb.Change{}, nil, err
 	}
 	fc := make([]planner.FileChange, len(changes))
 	for i, c := range changes {
 		fc[i] = planner.FileChange(c)
 	}
-	ch, err := planner.Affected(baseIdx, headIdx, fc)
+	ch, idx, err := planner.NewLoader().ChangeBetween(baseTree, headTree, fc)
+	if err != nil && plumb.ErrorCode(err) == plumb.EINVALID {
+		return ch, idx, fmt.Errorf("%s at %s:\n%w", planner.ConfigFile, short(headSHA), err)
+	}
 	ch.Base, ch.Head = baseSHA, headSHA
-	return ch, headIdx, err
+	return ch, idx, err
 }
 
 func (m *Main) affectedCmd() *cobra.Command {

@@ -46,3 +46,29 @@ func TestAffectedNeedsRefs(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 naming the missing --head", code, stderr)
 	}
 }
+
+// A plumb.yaml broken at base must not block the commit that fixes it; one
+// broken at head fails, naming the file, the commit and the problem.
+func TestAffectedBrokenConfig(t *testing.T) {
+	dir, _ := plannerRepo(t, "mono")
+	good, err := os.ReadFile(filepath.Join(dir, "plumb.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(s string) string {
+		if err := os.WriteFile(filepath.Join(dir, "plumb.yaml"), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return commitIn(t, dir)
+	}
+	broken := write("version: 1\nprojects: [\n")
+	fixed := write(string(good))
+	code, out, stderr := runVerb(t, dir, "affected", "--base", broken, "--head", fixed, "--json")
+	if code != 0 || !strings.Contains(out, `"app-dev"`) {
+		t.Errorf("fix at head: exit %d, stdout %q, stderr %q; want 0 with every configured project", code, out, stderr)
+	}
+	code, _, stderr = runVerb(t, dir, "affected", "--base", fixed, "--head", broken)
+	if want := "plumb.yaml at " + broken[:12] + ":\nplumb.yaml:2:1: "; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("broken at head: exit %d, stderr %q; want 1 with %q", code, stderr, want)
+	}
+}
