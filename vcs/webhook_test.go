@@ -1,6 +1,7 @@
 package vcs_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -191,10 +192,42 @@ func TestTestServerPayloads(t *testing.T) {
 		ev.HeadSHA != headSHA || ev.BaseSHA != baseSHA || ev.BaseRef != "main" || ev.Ignored != "" {
 		t.Errorf("pull_request event %+v", ev)
 	}
+	pr.MergeCommitSHA = "0123456789abcdef0123456789abcdef01234567"
+	body = srv.PullRequestPayload(t, "closed", owner, name, pr)
+	if ev, err = vcs.ParseWebhook(secret, githubtest.Headers("pull_request", body), body); err != nil || ev.MergeCommitSHA != pr.MergeCommitSHA {
+		t.Errorf("merged pull_request event %+v, %v: want merge commit %s", ev, err, pr.MergeCommitSHA)
+	}
 	body = srv.PushPayload(t, owner, name, "main", baseSHA, headSHA)
 	ev, err = vcs.ParseWebhook(secret, githubtest.Headers("push", body), body)
 	if err != nil || ev.HeadRef != "main" || ev.HeadSHA != headSHA || ev.CloneURL != srv.CloneURL(owner, name) || ev.Ignored != "" {
 		t.Errorf("push event %+v, %v", ev, err)
+	}
+}
+
+// The comment payload helper: a real issue_comment delivery on a pull
+// request, whose comment exists on the server so plumb can react to it.
+func TestTestServerCommentPayloads(t *testing.T) {
+	b := setupGitHub(t)
+	ctx := context.Background()
+	body, id := b.srv.CommentPayload(t, owner, name, githubtest.CommentDelivery{PR: 7, Login: "alice", Body: "plumb plan"})
+	ev, err := vcs.ParseWebhook(secret, githubtest.Headers("issue_comment", body), body)
+	if err != nil || ev.Action != "created" || ev.PR != 7 || ev.Sender != "alice" || ev.SenderType != "User" ||
+		ev.CommentID != id || ev.Comment != "plumb plan" || ev.Repo != owner+"/"+name || ev.Ignored != "" {
+		t.Fatalf("created: %+v, %v (comment %d)", ev, err, id)
+	}
+	if err := b.gh.React(ctx, ev.Repo, ev.CommentID, "eyes"); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.srv.Reactions(owner, name, id); len(got) != 1 || got[0] != "eyes" {
+		t.Errorf("reactions %q", got)
+	}
+	body, _ = b.srv.CommentPayload(t, owner, name, githubtest.CommentDelivery{Action: "edited", PR: 7, Login: "renovate[bot]", Body: "plumb apply", ID: id})
+	ev, err = vcs.ParseWebhook(secret, githubtest.Headers("issue_comment", body), body)
+	if err != nil || ev.Action != "edited" || ev.SenderType != "Bot" || ev.CommentID != id || ev.Comment != "plumb apply" || ev.Ignored == "" {
+		t.Errorf("edited: %+v, %v", ev, err)
+	}
+	if cs := b.srv.Comments(owner, name, 7); len(cs) != 1 || cs[0].Body != "plumb apply" {
+		t.Errorf("comments on the server %+v", cs)
 	}
 }
 

@@ -42,7 +42,7 @@ func (s *Server) serveGit(w http.ResponseWriter, r *http.Request) {
 // returns its directory, for a test to push into (git push DIR main).
 func (s *Server) InitRepo(t testing.TB, owner, name string) string {
 	t.Helper()
-	dir := filepath.Join(s.gitRoot, owner, name+".git")
+	dir := s.bareDir(owner, name)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		t.Fatal(err)
 	}

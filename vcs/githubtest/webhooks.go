@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Secret is the webhook secret Deliver and Headers sign with.
@@ -189,11 +190,14 @@ func OnPullRequest(t testing.TB, body []byte, owner, name string, number int) []
 
 // PullRequestPayload is the real pull_request example for action
 // (opened, synchronize, reopened, closed, ready_for_review, labeled) edited
-// to describe pr in owner/name on this server. Set pr.Merged for a merge.
+// to describe pr in owner/name on this server. For a merge, pass the pull
+// request as MergePull left it (Pull): merged, with its MergeCommitSHA and
+// MergedAt. A merged pr without a MergeCommitSHA gets merge_commit_sha
+// null, so nothing applies a commit the repository does not have.
 func (s *Server) PullRequestPayload(t testing.TB, action, owner, name string, pr PullRequest) []byte {
 	t.Helper()
 	body := s.SetRepo(t, Payload(t, "pull_request."+action), owner, name)
-	return Edit(t, body, map[string]any{
+	edits := map[string]any{
 		"number":                    pr.Number,
 		"pull_request.number":       pr.Number,
 		"pull_request.head.ref":     pr.HeadRef,
@@ -203,7 +207,95 @@ func (s *Server) PullRequestPayload(t testing.TB, action, owner, name string, pr
 		"pull_request.merged":       pr.Merged,
 		"pull_request.draft":        pr.Draft,
 		"repository.default_branch": pr.BaseRef,
-	})
+	}
+	if pr.Title != "" {
+		edits["pull_request.title"] = pr.Title
+	}
+	if pr.MergeCommitSHA != "" {
+		edits["pull_request.merge_commit_sha"] = pr.MergeCommitSHA
+	} else if pr.Merged {
+		edits["pull_request.merge_commit_sha"] = nil
+	}
+	if pr.Merged {
+		at := pr.MergedAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		edits["pull_request.merged_at"] = stamp(at)
+	}
+	return Edit(t, body, edits)
+}
+
+// CommentDelivery describes an issue_comment delivery on a pull request.
+type CommentDelivery struct {
+	Action string // created (the default) or edited
+	PR     int
+	Login  string // the commenter, also the sender
+	// SenderType is the commenter's account type: User, or Bot; empty is
+	// Bot for a login ending in "[bot]", User otherwise.
+	SenderType string
+	Body       string
+	// ID is the comment: for created, 0 adds a new one (AddComment) and an
+	// existing id reuses it; for edited it must exist, and its body in the
+	// server's state becomes Body (the old one goes in changes.body.from).
+	ID int64
+}
+
+// CommentPayload is the real issue_comment example for c.Action turned
+// into c.Login's comment on pull request c.PR of owner/name on this
+// server. The comment exists in the server's state, so plumb can react to
+// it; the payload and the comment's id are returned.
+func (s *Server) CommentPayload(t testing.TB, owner, name string, c CommentDelivery) ([]byte, int64) {
+	t.Helper()
+	if c.Action == "" {
+		c.Action = "created"
+	}
+	if c.SenderType == "" {
+		c.SenderType = accountType(c.Login)
+	}
+	from, id := s.commentState(t, owner, name, c)
+	body := s.SetRepo(t, Payload(t, "issue_comment."+c.Action), owner, name)
+	body = OnPullRequest(t, body, owner, name, c.PR)
+	edits := map[string]any{
+		"comment.id":         id,
+		"comment.node_id":    nodeID("012:IssueComment", id),
+		"comment.body":       c.Body,
+		"comment.user.login": c.Login,
+		"comment.user.type":  c.SenderType,
+		"comment.user.id":    idOf(c.Login),
+		"comment.url":        s.apiURL("/repos/%s/%s/issues/comments/%d", owner, name, id),
+		"comment.issue_url":  s.apiURL("/repos/%s/%s/issues/%d", owner, name, c.PR),
+		"comment.html_url":   s.srv.URL + sprintf("/%s/%s/pull/%d#issuecomment-%d", owner, name, c.PR, id),
+		"sender.login":       c.Login,
+		"sender.type":        c.SenderType,
+		"sender.id":          idOf(c.Login),
+	}
+	if c.Action == "edited" {
+		edits["changes.body.from"] = from
+	}
+	return Edit(t, body, edits), id
+}
+
+// commentState creates or edits the comment a delivery is about and
+// returns its body before an edit and its id.
+func (s *Server) commentState(t testing.TB, owner, name string, c CommentDelivery) (string, int64) {
+	t.Helper()
+	if c.Action == "created" && c.ID == 0 {
+		return "", s.AddComment(owner, name, c.PR, c.Login, c.Body)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.repo(owner, name)
+	i := findComment(rs, strconv.FormatInt(c.ID, 10))
+	if i < 0 {
+		t.Fatalf("githubtest: comment payload: %s/%s has no comment %d", owner, name, c.ID)
+	}
+	cm := rs.comments[i]
+	from := cm.Body
+	if c.Action == "edited" {
+		cm.Body, cm.UpdatedAt = c.Body, time.Now().UTC()
+	}
+	return from, cm.ID
 }
 
 // PushPayload is the real push example edited to a push of branch in
