@@ -26,6 +26,7 @@ type Project struct {
 	Environment       string      `json:"environment,omitempty"`
 	Autoplan          bool        `json:"autoplan"`
 	ApplyRequirements []string    `json:"apply_requirements,omitempty"`
+	ApplyOnPush       bool        `json:"apply_on_push,omitempty"`
 	Workflow          string      `json:"workflow,omitempty"`
 	Drift             DriftConfig `json:"drift"`
 	// Modules lists every local module directory the project calls, directly

@@ -55,6 +55,7 @@ type rawProject struct {
 	Environment       string   `yaml:"environment"`
 	Autoplan          *bool    `yaml:"autoplan"`
 	ApplyRequirements []string `yaml:"apply_requirements"`
+	ApplyOnPush       bool     `yaml:"apply_on_push"`
 	Workflow          string   `yaml:"workflow"`
 	Drift             *struct {
 		Enabled   bool   `yaml:"enabled"`
@@ -212,7 +213,7 @@ func (c *Config) project(i int, rp rawProject) (plumb.Project, ConfigErrors) {
 		Name: rp.Name, Dir: dir, Workspace: rp.Workspace, Engine: plumb.Engine(rp.Engine),
 		Version: rp.Version, WhenModified: rp.WhenModified, DependsOn: rp.DependsOn,
 		Environment: rp.Environment, Autoplan: true, ApplyRequirements: rp.ApplyRequirements,
-		Workflow: rp.Workflow, Modules: []string{},
+		ApplyOnPush: rp.ApplyOnPush, Workflow: rp.Workflow, Modules: []string{},
 	}
 	if p.Name == "" {
 		p.Name = dir

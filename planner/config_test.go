@@ -37,6 +37,14 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad glob", "version: 1\nprojects:\n  - {dir: a, when_modified: [\"[\"]}\n", []string{`projects[0].when_modified[0]: invalid glob "["`}},
 		{"unknown environment", "version: 1\nenvironments: [dev, prod]\nprojects:\n  - {dir: a, environment: prd}\n", []string{`environment "prd" is not in environments (did you mean "prod"?)`}},
 		{"bad ignore glob", "version: 1\nautodiscover: {ignore: [\"a/[\"]}\n", []string{`autodiscover.ignore[0]: invalid glob`}},
+		{"unknown apply requirements", "version: 1\nprojects:\n  - dir: a\n    apply_requirements: [aproved, mergeable, undivergd, lgtm]\n",
+			[]string{`plumb.yaml:4:26: projects[0].apply_requirements[0]: value must be one of 'approved', 'mergeable', 'undiverged' (did you mean "approved"?)`,
+				`plumb.yaml:4:46: projects[0].apply_requirements[2]: value must be one of 'approved', 'mergeable', 'undiverged' (did you mean "undiverged"?)`,
+				`plumb.yaml:4:57: projects[0].apply_requirements[3]: value must be one of 'approved', 'mergeable', 'undiverged'`}},
+		{"no suggestion for a short unrelated value", "version: 1\nprojects:\n  - {dir: a, engine: tf}\n",
+			[]string{`projects[0].engine: value must be one of 'tofu', 'terraform'`}},
+		{"apply_on_push is a boolean", "version: 1\nprojects:\n  - {dir: a, apply_on_push: yes}\n",
+			[]string{`plumb.yaml:3:29: projects[0].apply_on_push: got string, want boolean`}},
 		{"alias bomb", "version: 1\na: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
 			[]string{"too large"}},
 	}
@@ -52,6 +60,10 @@ func TestParseConfigErrors(t *testing.T) {
 			for i, w := range tt.want {
 				if !strings.Contains(errs[i].Error(), w) {
 					t.Errorf("error %d = %q, want it to contain %q", i, errs[i].Error(), w)
+				}
+				// A suggestion is made only where the table expects one.
+				if strings.Contains(errs[i].Error(), "did you mean") && !strings.Contains(w, "did you mean") {
+					t.Errorf("error %d = %q suggests a name; want no suggestion", i, errs[i].Error())
 				}
 			}
 		})
@@ -73,6 +85,7 @@ projects:
     depends_on: [envs/dev/app]
     autoplan: false
     apply_requirements: [approved]
+    apply_on_push: true
     workflow: strict
     drift: {enabled: true, schedule: "0 * * * *", remediate: true}
 `))
@@ -83,7 +96,7 @@ projects:
 		{Name: "envs/dev/app", Dir: "envs/dev/app", Workspace: "default", Engine: "tofu", WhenModified: DefaultWhenModified,
 			Environment: "dev", Autoplan: true, Modules: []string{}},
 		{Name: "custom", Dir: "x", Workspace: "blue", Engine: "terraform", Version: "~> 1.5", WhenModified: []string{"*.tf", "../shared/**"},
-			DependsOn: []string{"envs/dev/app"}, ApplyRequirements: []string{"approved"}, Workflow: "strict",
+			DependsOn: []string{"envs/dev/app"}, ApplyRequirements: []string{"approved"}, ApplyOnPush: true, Workflow: "strict",
 			Drift: plumb.DriftConfig{Enabled: true, Schedule: "0 * * * *", Remediate: true}, Modules: []string{}},
 	}
 	if d := cmp.Diff(want, cfg.Projects); d != "" {
@@ -99,6 +112,7 @@ func FuzzParseConfig(f *testing.F) {
 		"", "version: 1\n", "version: 1\nprojects:\n  - dir: a\n    depends_on: [b]\n  - {name: b, dir: b, depends_on: [a]}\n",
 		"version: 1\nautodiscover: {enabled: true, ignore: ['**/x']}\nenvironments: [a, b]\n",
 		"version: 1\nprojects: [{dir: a, when_modified: ['../**/*.tf'], drift: {enabled: yes}}]\n",
+		"version: 1\nprojects: [{dir: a, apply_on_push: true, apply_requirements: [aproved, mergeable]}]\n",
 		"a: &a [*a]\n", "version: 1\nprojects: {dir: a}\n", "- [\n", "version: 0x1\nprojects: [~]\n",
 	} {
 		f.Add([]byte(s))

@@ -70,9 +70,11 @@ func (es ConfigErrors) sort() {
 }
 
 // suggest returns ` (did you mean "x"?)` for the candidate nearest to got,
-// or "" when none is close enough to be a likely typo.
+// or "" when none is close enough to be a likely typo: at most half of got's
+// letters (one for short words) may be wrong, so "tf" is not taken for a
+// misspelt "tofu".
 func suggest(got string, candidates []string) string {
-	best, bestD := "", len(got)/2+2
+	best, bestD := "", max(1, len([]rune(got))/2)+1
 	for _, c := range candidates {
 		if d := distance(got, c); d < bestD || (d == bestD && best != "" && c < best) {
 			best, bestD = c, d

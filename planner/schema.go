@@ -71,10 +71,30 @@ func (cs *compiledSchema) validate(v any) []schemaError {
 		if _, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
 			return
 		}
-		out = append(out, schemaError{loc: e.InstanceLocation, msg: e.ErrorKind.LocalizedString(printer)})
+		msg := e.ErrorKind.LocalizedString(printer)
+		if en, ok := e.ErrorKind.(*kind.Enum); ok {
+			msg += suggestEnum(en)
+		}
+		out = append(out, schemaError{loc: e.InstanceLocation, msg: msg})
 	}
 	walk(ve)
 	return out
+}
+
+// suggestEnum suggests the allowed string nearest a wrong one, as unknown
+// keys do: `apply_requirements: [aproved]` is a typo, not a new rule.
+func suggestEnum(e *kind.Enum) string {
+	got, ok := e.Got.(string)
+	if !ok {
+		return ""
+	}
+	var want []string
+	for _, w := range e.Want {
+		if s, ok := w.(string); ok {
+			want = append(want, s)
+		}
+	}
+	return suggest(got, want)
 }
 
 type schemaError struct {
