@@ -74,12 +74,19 @@ type Run struct {
 	Policy         *PolicyOutcome   `json:"policy,omitempty"`
 	// Replanned says why an apply planned again instead of applying the
 	// saved plan it was given (stale, other commit, missing).
-	Replanned  string    `json:"replanned,omitempty"`
-	Error      string    `json:"error"`
-	BlockedBy  string    `json:"blocked_by"`
-	CreatedAt  time.Time `json:"created_at"`
-	StartedAt  time.Time `json:"started_at,omitzero"`
-	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Replanned string `json:"replanned,omitempty"`
+	// PlanID is the plan run an apply applied, or, when it refused to, the
+	// new plan it made, kept so that an explicit apply can use it.
+	PlanID string `json:"plan_id,omitempty"`
+	// Differences says how that new plan differs from the reviewed one
+	// (addresses, actions, changed attributes) when that is why an apply
+	// applied nothing.
+	Differences []string  `json:"differences,omitempty"`
+	Error       string    `json:"error"`
+	BlockedBy   string    `json:"blocked_by"`
+	CreatedAt   time.Time `json:"created_at"`
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	FinishedAt  time.Time `json:"finished_at,omitzero"`
 }
 
 // Duration is how long the run took, or zero while it has not finished.

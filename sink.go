@@ -1,6 +1,9 @@
 package plumb
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // EventSink takes verified webhook deliveries from the server. Accept
 // stores the event and queues its processing in one transaction, so an
@@ -16,4 +19,23 @@ type EventSink interface {
 // retries with backoff.
 type EventHandler interface {
 	HandleEvent(ctx context.Context, ev Event) error
+}
+
+// Job is durable background work of a named kind other than an inbound
+// event (a scheduled drift sweep, a follow-up of a job): the queue runs
+// it with the JobHandler registered for its Kind, at RunAt or at once,
+// and with the same error rules as events. Jobs with the same Kind and
+// Key are one job: enqueueing it again while it waits, runs or is kept
+// as completed does nothing.
+type Job struct {
+	Kind  string    `json:"kind"`
+	Key   string    `json:"key,omitempty"`
+	Args  []byte    `json:"args,omitempty"` // JSON, the handler's to read
+	RunAt time.Time `json:"run_at,omitzero"`
+}
+
+// JobHandler runs one kind of Job; its error decides what the queue does,
+// as EventHandler's does.
+type JobHandler interface {
+	HandleJob(ctx context.Context, j Job) error
 }

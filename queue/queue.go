@@ -34,7 +34,9 @@ type Config struct {
 	// transactions already set); the queue shares the file.
 	DB      *sql.DB
 	Handler plumb.EventHandler
-	Logger  *slog.Logger
+	// Jobs are the handlers of typed jobs (Enqueue), by plumb.Job Kind.
+	Jobs   map[string]plumb.JobHandler
+	Logger *slog.Logger
 
 	// MaxWorkers bounds the events handled at once.
 	MaxWorkers int
@@ -101,6 +103,9 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	q := &Queue{cfg: cfg, db: cfg.DB, log: cfg.Logger}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{q: q}); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &jobWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	q.client, err = river.NewClient(driver, &river.Config{

@@ -20,23 +20,25 @@ import (
 // run's Replanned says why. A held lock gives a blocked run naming the
 // holder. A lock taken here is released when the run ends.
 func (r *Runner) Apply(ctx context.Context, t Target, plan *plumb.Run, progress io.Writer) (*plumb.Run, error) {
-	return r.applyStarted(ctx, t, plan, progress, nil)
+	return r.applyStarted(ctx, t, plan, progress, nil, true)
 }
 
-// applyStarted is Apply that calls started once the run holds a worker slot.
-func (r *Runner) applyStarted(ctx context.Context, t Target, plan *plumb.Run, progress io.Writer, started func()) (*plumb.Run, error) {
+// applyStarted is Apply that calls started once the run holds a worker
+// slot. Without replan an unusable plan fails the run instead of being
+// planned again: what is applied must be what was reviewed.
+func (r *Runner) applyStarted(ctx context.Context, t Target, plan *plumb.Run, progress io.Writer, started func(), replan bool) (*plumb.Run, error) {
 	run, a, err := r.begin(ctx, t, plumb.RunApply, progress, started)
 	if err != nil {
 		return run, err
 	}
-	lock, err := r.lock(ctx, t, "apply", run.ID)
+	lock, err := r.Lock(ctx, t, "apply", run.ID)
 	if plumb.ErrorCode(err) == plumb.ECONFLICT {
 		run.Status, run.BlockedBy = plumb.RunBlocked, lock.Owner
 		a.log.note(fmt.Sprintf("%s is locked by %s (%s); not applied", t.Project.Name, lock.Owner, lock.Reason))
 		return run, a.done(ctx, nil)
 	}
 	if err != nil {
-		return run, a.done(ctx, fmt.Errorf("lock %s: %w", t.lockKey(), err))
+		return run, a.done(ctx, fmt.Errorf("lock %s: %w", t.LockKey(), err))
 	}
 	if lock.RunID == run.ID {
 		defer func() {
@@ -48,15 +50,21 @@ func (r *Runner) applyStarted(ctx context.Context, t Target, plan *plumb.Run, pr
 			}
 		}()
 	}
-	return run, a.done(ctx, r.apply(ctx, t, plan, run, a.log))
+	return run, a.done(ctx, r.apply(ctx, t, plan, run, a.log, replan))
 }
 
-func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plumb.Run, log *runLog) error {
+func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plumb.Run, log *runLog, replan bool) error {
 	dir := r.runDir(run.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	planDir, why := r.usablePlan(t, plan)
+	if why != "" && !replan {
+		return plumb.Errorf(plumb.ECONFLICT, "not applied: %s", why)
+	}
+	if plan != nil {
+		run.PlanID = plan.ID
+	}
 	if why != "" {
 		run.Replanned = why
 		log.note("planning again: " + why)
@@ -121,7 +129,12 @@ func (r *Runner) usablePlan(t Target, plan *plumb.Run) (string, string) {
 		return "", fmt.Sprintf("plan %s is for %s, not %s", plan.ID, plan.Project, t.Project.Name)
 	}
 	if meta.Commit != t.Commit {
-		return "", fmt.Sprintf("plan %s was made for commit %.12s, not %.12s", plan.ID, meta.Commit, t.Commit)
+		// Another commit (a pull request's merge) may still use the plan
+		// when the project's inputs are the same there.
+		now, err := inputsDigest(t.Tree, t.Project)
+		if err != nil || meta.InputsSHA256 == "" || now != meta.InputsSHA256 {
+			return "", fmt.Sprintf("plan %s was made for commit %.12s, and %s's configuration differs at %.12s", plan.ID, meta.Commit, t.Project.Name, t.Commit)
+		}
 	}
 	if meta.HasChanges {
 		got := fileDigest(filepath.Join(dir, planFile))

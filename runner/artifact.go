@@ -28,6 +28,11 @@ type planMeta struct {
 	// stale-plan check applies).
 	StateSHA256 string `json:"state_sha256"`
 	HasChanges  bool   `json:"has_changes"`
+	// InputsSHA256 is the digest of everything at Commit the project's
+	// configuration reads (its directory and the local modules it calls),
+	// so a plan stays valid for another commit with the same inputs (the
+	// merge commit of the pull request it was reviewed on).
+	InputsSHA256 string `json:"inputs_sha256,omitempty"`
 }
 
 func writeMeta(dir string, m planMeta) error {

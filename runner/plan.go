@@ -101,8 +101,12 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	} else if err := os.Remove(planPath); err != nil {
 		return err // nothing to apply: the saved plan need not outlive the run
 	}
+	inputs, err := inputsDigest(t.Tree, t.Project)
+	if err != nil {
+		return err
+	}
 	return writeMeta(dir, planMeta{RunID: run.ID, Commit: t.Commit, Base: t.Base, PlanSHA256: run.PlanSHA256,
-		StateSHA256: stateDigest, HasChanges: run.Status == plumb.RunChanges})
+		StateSHA256: stateDigest, HasChanges: run.Status == plumb.RunChanges, InputsSHA256: inputs})
 }
 
 // runPlan runs `plan -out`, initialising again once if the engine says the

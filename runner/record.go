@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/plumbhq/plumb"
 )
 
-// record stores a run that never reached the engine (blocked by a lock,
+// Record stores a run that never reached the engine (blocked by a lock,
 // skipped, refused by configuration), so it is shown and audited like any
 // other.
-func (r *Runner) record(ctx context.Context, t Target, kind plumb.RunKind, status plumb.RunStatus, msg, blockedBy string) *plumb.Run {
+func (r *Runner) Record(ctx context.Context, t Target, kind plumb.RunKind, status plumb.RunStatus, msg, blockedBy string) *plumb.Run {
 	now := r.now().UTC()
 	run := &plumb.Run{
 		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
@@ -27,11 +29,11 @@ func (r *Runner) record(ctx context.Context, t Target, kind plumb.RunKind, statu
 	return run
 }
 
-// lock takes t's lock for t.Trigger; on a conflict it returns the holder's
+// Lock takes t's lock for t.Trigger; on a conflict it returns the holder's
 // lock with the ECONFLICT error.
-func (r *Runner) lock(ctx context.Context, t Target, reason, runID string) (plumb.Lock, error) {
+func (r *Runner) Lock(ctx context.Context, t Target, reason, runID string) (plumb.Lock, error) {
 	return r.store.AcquireLock(ctx, plumb.Lock{
-		ID: r.newID(), Key: t.lockKey(), Project: t.Project.Name, Owner: t.Trigger,
+		ID: r.newID(), Key: t.LockKey(), Project: t.Project.Name, Owner: t.Trigger,
 		Reason: fmt.Sprintf("%s %.12s", reason, t.Commit), RunID: runID, AcquiredAt: r.now().UTC(),
 	})
 }
@@ -91,13 +93,27 @@ func (r *Runner) supersede(ctx context.Context, t Target, latest *plumb.Run) int
 }
 
 // interruptedMsg marks runs a dead process left unfinished.
-const interruptedMsg = "interrupted: plumb stopped while this run was in progress (crash or kill); the event that asked for it is retried"
+const (
+	interruptedMsg      = "interrupted: plumb stopped while this run was in progress (crash or kill); the event that asked for it is retried"
+	interruptedApplyMsg = "interrupted: plumb stopped while this apply was in progress (crash or kill); the state may be partial. It is not applied again by itself: check the state, then comment `plumb apply` to try again or `plumb unlock` to give up"
+)
+
+// Interrupted reports whether a run was cut short by plumb stopping.
+func Interrupted(run *plumb.Run) bool {
+	return run != nil && run.Status == plumb.RunFailed && strings.HasPrefix(run.Error, "interrupted:")
+}
 
 // RecoverInterrupted marks every run still queued or running as failed:
 // call it at start, while this process alone owns the data dir, so no run
-// is left looking alive after a crash. It returns how many it marked.
+// is left looking alive after a crash. An interrupted apply keeps its
+// project's lock, whose reason then says the state may be partial: a human
+// decides what happens next. It returns how many runs it marked.
 func (r *Runner) RecoverInterrupted(ctx context.Context) (int, error) {
 	runs, err := r.store.Runs(ctx, plumb.RunFilter{})
+	if err != nil {
+		return 0, err
+	}
+	locks, err := r.store.Locks(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -107,12 +123,28 @@ func (r *Runner) RecoverInterrupted(ctx context.Context) (int, error) {
 			continue
 		}
 		run.Status, run.Error, run.FinishedAt = plumb.RunFailed, interruptedMsg, r.now().UTC()
+		if run.Kind == plumb.RunApply && run.Status == plumb.RunFailed && !run.StartedAt.IsZero() {
+			run.Error = interruptedApplyMsg
+		}
 		if err := r.store.UpdateRun(ctx, run); err != nil {
 			return n, err
 		}
 		// A saved plan of an interrupted run is not trusted.
 		os.Remove(filepath.Join(r.runDir(run.ID), planFile))
 		n++
+		if run.Error != interruptedApplyMsg {
+			continue
+		}
+		key := plumb.LockKey{Repo: run.Repo, Dir: run.Dir, Workspace: run.Workspace}
+		for _, l := range locks {
+			if l.Key == key && (l.Owner == run.Trigger || l.RunID == run.ID) {
+				l.Reason = fmt.Sprintf("apply interrupted at %s (run %s); state may be partial", run.StartedAt.UTC().Format(time.RFC3339), run.ID)
+				l.RunID = run.ID
+				if err := r.store.UpdateLock(ctx, l); err != nil {
+					return n, err
+				}
+			}
+		}
 	}
 	return n, nil
 }

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -44,9 +46,39 @@ func summarize(p *tfjson.Plan) (plumb.PlanSummary, []plumb.ResourceChange) {
 		for _, x := range a {
 			acts = append(acts, string(x))
 		}
-		resources = append(resources, plumb.ResourceChange{Address: rc.Address, Actions: acts})
+		resources = append(resources, plumb.ResourceChange{Address: rc.Address, Actions: acts, Attributes: changedAttributes(rc.Change, a)})
 	}
 	return s, resources
+}
+
+// changedAttributes names the top-level attributes an update or a
+// replacement changes: those whose value differs between before and after,
+// or that become known only on apply. Only names leave here, never values.
+func changedAttributes(c *tfjson.Change, a tfjson.Actions) []string {
+	if !a.Update() && !a.Replace() {
+		return nil
+	}
+	before, _ := c.Before.(map[string]any)
+	after, _ := c.After.(map[string]any)
+	unknown, _ := c.AfterUnknown.(map[string]any)
+	var out []string
+	for k, v := range after {
+		if bv, ok := before[k]; !ok || !reflect.DeepEqual(bv, v) {
+			out = append(out, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	for k, v := range unknown {
+		if v == true && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // refreshNoise matches the per-resource progress lines that bury a plan.

@@ -34,7 +34,7 @@ type Target struct {
 	AnyCommitSuperseded bool
 }
 
-func (t Target) lockKey() plumb.LockKey {
+func (t Target) LockKey() plumb.LockKey {
 	return plumb.LockKey{Repo: t.Repo, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project)}
 }
 

@@ -86,7 +86,7 @@ func setup(t testing.TB, mod func(*server.Config)) *bundle {
 		Parser:  &vcs.Webhooks{Secret: []byte(secret)},
 		Sink:    q,
 		Ready:   q.Ready,
-		Metrics: server.NewMetrics(server.MetricsConfig{Registry: reg, QueueJobs: q.JobCounts, LocksHeld: func(context.Context) (int, error) { return 0, nil }}),
+		Metrics: server.NewMetrics(server.MetricsConfig{Registry: reg, QueueJobs: q.JobCounts, Locks: func(context.Context) (server.LockStats, error) { return server.LockStats{Held: 2, OldestAge: 90 * time.Second, Waiting: 1}, nil }}),
 		Logger:  log,
 	}
 	if mod != nil {

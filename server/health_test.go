@@ -67,7 +67,9 @@ func TestMetrics(t *testing.T) {
 		`plumb_webhook_deliveries_total{event="other",result="unauthorized"} 1`,
 		`plumb_queue_jobs{state="available"}`,
 		`plumb_queue_jobs{state="completed"}`,
-		`plumb_locks_held 0`,
+		`plumb_locks_held 2`,
+		`plumb_lock_oldest_age_seconds 90`,
+		`plumb_apply_queue_waiting 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -15,8 +15,8 @@ type MetricsConfig struct {
 	Registry *prometheus.Registry
 	// QueueJobs returns the queue's job count per state.
 	QueueJobs func(ctx context.Context) (map[string]int, error)
-	// LocksHeld returns how many locks the store holds.
-	LocksHeld func(ctx context.Context) (int, error)
+	// Locks returns what the store's locks look like now.
+	Locks  func(ctx context.Context) (LockStats, error)
 	Logger    *slog.Logger
 }
 
@@ -72,9 +72,19 @@ func (m *Metrics) delivery(event, result string) {
 	m.deliveries.WithLabelValues(event, result).Inc()
 }
 
+// LockStats are the lock gauges: how many locks are held, the age of the
+// oldest, and how many changes wait in line for one.
+type LockStats struct {
+	Held      int
+	OldestAge time.Duration
+	Waiting   int
+}
+
 var (
-	queueJobsDesc = prometheus.NewDesc("plumb_queue_jobs", "Queue jobs, by state.", []string{"state"}, nil)
-	locksHeldDesc = prometheus.NewDesc("plumb_locks_held", "Locks held in the store.", nil, nil)
+	queueJobsDesc  = prometheus.NewDesc("plumb_queue_jobs", "Queue jobs, by state.", []string{"state"}, nil)
+	locksHeldDesc  = prometheus.NewDesc("plumb_locks_held", "Locks held in the store.", nil, nil)
+	lockOldestDesc = prometheus.NewDesc("plumb_lock_oldest_age_seconds", "Age of the oldest lock held (0 when none): locks are never broken, so an old one needs a human.", nil, nil)
+	waitingDesc    = prometheus.NewDesc("plumb_apply_queue_waiting", "Changes waiting in line for a lock another owner holds.", nil, nil)
 )
 
 // dbCollector reads the queue and lock gauges at scrape time.
@@ -83,6 +93,8 @@ type dbCollector struct{ cfg MetricsConfig }
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- queueJobsDesc
 	ch <- locksHeldDesc
+	ch <- lockOldestDesc
+	ch <- waitingDesc
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -97,12 +109,14 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(queueJobsDesc, prometheus.GaugeValue, float64(n), state)
 		}
 	}
-	if c.cfg.LocksHeld != nil {
-		n, err := c.cfg.LocksHeld(ctx)
+	if c.cfg.Locks != nil {
+		st, err := c.cfg.Locks(ctx)
 		if err != nil {
 			ch <- prometheus.NewInvalidMetric(locksHeldDesc, err)
 			return
 		}
-		ch <- prometheus.MustNewConstMetric(locksHeldDesc, prometheus.GaugeValue, float64(n))
+		ch <- prometheus.MustNewConstMetric(locksHeldDesc, prometheus.GaugeValue, float64(st.Held))
+		ch <- prometheus.MustNewConstMetric(lockOldestDesc, prometheus.GaugeValue, st.OldestAge.Seconds())
+		ch <- prometheus.MustNewConstMetric(waitingDesc, prometheus.GaugeValue, float64(st.Waiting))
 	}
 }

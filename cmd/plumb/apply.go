@@ -55,17 +55,19 @@ func (m *Main) applyCmd() *cobra.Command {
 				}
 			}
 			final := plans
-			if countStatus(toApply, plumb.RunChanges) == 0 {
+			if runner.CountStatus(toApply, plumb.RunChanges) == 0 {
 				fmt.Fprintln(m.Stderr, "plumb: nothing to apply")
-			} else if ok, err := m.confirm(autoApprove, countStatus(toApply, plumb.RunChanges)); err != nil {
+			} else if ok, err := m.confirm(autoApprove, runner.CountStatus(toApply, plumb.RunChanges)); err != nil {
 				return err
 			} else if !ok {
 				fmt.Fprintln(m.Stderr, "plumb: apply cancelled; nothing was changed")
 				return exitError{1}
 			} else {
 				fmt.Fprintf(m.Stderr, "plumb: applying %s\n", sel.describe())
-				applied := withProgress(ctx, m, len(targets), func(p *progress) []*plumb.Run { return r.ApplyAll(ctx, targets, toApply, p, nil) })
-				final = mergeRuns(plans, applied)
+				applied := withProgress(ctx, m, len(targets), func(p *progress) []*plumb.Run {
+					return r.ApplyAll(ctx, targets, toApply, runner.ApplyOptions{Progress: p})
+				})
+				final = runner.MergeRuns(plans, applied)
 				printRuns(human, applied)
 			}
 			if asJSON {
@@ -93,13 +95,13 @@ func (m *Main) plansFor(ctx context.Context, r *runner.Runner, st plumb.Store, s
 	var missing []runner.Target
 	var at []int
 	for i, t := range sel.Targets {
-		prev, err := st.Runs(ctx, plumb.RunFilter{Repo: t.Repo, Project: t.Project.Name, Kind: plumb.RunPlan, Commit: t.Commit, Limit: 1})
+		prev, err := r.LatestPlan(ctx, t, t.Commit, "")
 		if err != nil {
 			return nil, err
 		}
-		if len(prev) == 1 && (prev[0].Status == plumb.RunChanges || prev[0].Status == plumb.RunNoChanges) && prev[0].Workspace == t.Project.Workspace {
-			plans[i] = prev[0]
-			fmt.Fprintf(m.Stderr, "plumb: %s: using plan %s\n", t.Project.Name, prev[0].ID)
+		if prev != nil {
+			plans[i] = prev
+			fmt.Fprintf(m.Stderr, "plumb: %s: using plan %s\n", t.Project.Name, prev.ID)
 			continue
 		}
 		missing = append(missing, t)
@@ -127,32 +129,4 @@ func (m *Main) confirm(auto bool, n int) (bool, error) {
 		return false, plumb.Errorf(plumb.EINVALID, "no answer on stdin; use --auto-approve to apply without asking")
 	}
 	return strings.TrimSpace(line) == "yes", nil
-}
-
-func countStatus(runs []*plumb.Run, s plumb.RunStatus) int {
-	n := 0
-	for _, r := range runs {
-		if r != nil && r.Status == s {
-			n++
-		}
-	}
-	return n
-}
-
-// mergeRuns replaces each project's plan with its apply run.
-func mergeRuns(plans, applied []*plumb.Run) []*plumb.Run {
-	byProject := map[string]*plumb.Run{}
-	for _, a := range applied {
-		if a != nil {
-			byProject[a.Project+"\x00"+a.Workspace] = a
-		}
-	}
-	out := make([]*plumb.Run, len(plans))
-	for i, p := range plans {
-		out[i] = p
-		if a, ok := byProject[p.Project+"\x00"+p.Workspace]; ok {
-			out[i] = a
-		}
-	}
-	return out
 }

@@ -28,11 +28,16 @@ type serveConfig struct {
 	GitHubURL      string
 	PlanDrafts     bool
 	AllowForks     bool
-	Parallelism    int
-	MaxBody        int64
-	Workers        int
-	JobTimeout     time.Duration
-	DrainTimeout   time.Duration
+	// ApplyBeforeMerge lets `plumb apply` comments apply open pull requests.
+	ApplyBeforeMerge bool
+	Appliers         []string
+	LockRetry        time.Duration
+	LockMaxAge       time.Duration
+	Parallelism      int
+	MaxBody          int64
+	Workers          int
+	JobTimeout       time.Duration
+	DrainTimeout     time.Duration
 }
 
 // serveFileKeys are the flags a --config file may set besides serve's own:
@@ -49,6 +54,10 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GitHubURL, "github-url", "", "GitHub Enterprise Server URL (default: github.com)")
 	fs.BoolVar(&c.PlanDrafts, "plan-drafts", false, "plan draft pull requests too")
 	fs.BoolVar(&c.AllowForks, "allow-fork-prs", false, "plan pull requests from forks (their code runs here, with this server's credentials)")
+	fs.BoolVar(&c.ApplyBeforeMerge, "apply-before-merge", false, "let `plumb apply` comments apply open pull requests (after their apply requirements); off: applies happen on merge")
+	fs.StringSliceVar(&c.Appliers, "appliers", nil, "who may comment `plumb apply`: logins and org/team slugs (default: anyone with write permission)")
+	fs.DurationVar(&c.LockRetry, "lock-retry", 30*time.Second, "how often a change waiting for another owner's lock tries again")
+	fs.DurationVar(&c.LockMaxAge, "lock-max-age", 7*24*time.Hour, "flag locks held longer than this in comments and metrics (0: never); they are never broken")
 	fs.IntVar(&c.Parallelism, "parallelism", 0, "projects planned at once across all events (default: CPU count)")
 	fs.Int64Var(&c.MaxBody, "max-body", server.DefaultMaxBody, "largest webhook body accepted, in bytes")
 	fs.IntVar(&c.Workers, "workers", 2, "events handled at once")
@@ -144,6 +153,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.Workers <= 0 {
 		return plumb.Errorf(plumb.EINVALID, "serve: --workers %d: want at least 1", c.Workers)
+	}
+	if c.LockRetry <= 0 || c.LockMaxAge < 0 {
+		return plumb.Errorf(plumb.EINVALID, "serve: --lock-retry must be positive and --lock-max-age not negative")
 	}
 	if c.JobTimeout <= 0 || c.DrainTimeout <= 0 {
 		return plumb.Errorf(plumb.EINVALID, "serve: --job-timeout and --drain-timeout must be positive")

@@ -4,15 +4,15 @@ import (
 	"context"
 	"io/fs"
 
+	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/planner"
-	"github.com/plumbhq/plumb/runner"
 	"github.com/plumbhq/plumb/vcs"
 )
 
 // gitSource gives the pull request job commits from vcs mirrors.
 type gitSource struct{ m *vcs.Mirrors }
 
-var _ runner.Git = gitSource{}
+var _ jobs.Git = gitSource{}
 
 func (g gitSource) Sync(ctx context.Context, repo, cloneURL string) error {
 	return g.m.Sync(ctx, repo, cloneURL)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/internal/testenv"
+	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/runner"
 	"github.com/plumbhq/plumb/store/sqlite"
 	"github.com/plumbhq/plumb/vcs"
@@ -23,7 +24,8 @@ type prWorld struct {
 	t     *testing.T
 	gh    *githubtest.Server
 	local *testenv.Repo
-	job   *runner.PullRequestJob
+	job   *jobs.Dispatcher
+	env   *jobs.Env
 	store plumb.Store
 	data  string // the runner's data dir
 	main  string
@@ -31,19 +33,25 @@ type prWorld struct {
 }
 
 // newGitHubWorld hosts the mono fixture as acme/infra on a GitHub test server.
-func newGitHubWorld(t *testing.T) *prWorld {
+func newGitHubWorld(t *testing.T) *prWorld { return newGitHubWorldOf(t, "fixtures/mono") }
+
+// newGitHubWorldOf hosts a testdata fixture as acme/infra on a GitHub test server.
+func newGitHubWorldOf(t *testing.T, fixture string) *prWorld {
 	t.Helper()
-	w := &prWorld{t: t, gh: githubtest.NewServer(t), local: testenv.NewRepo(t, "fixtures/mono")}
+	w := &prWorld{t: t, gh: githubtest.NewServer(t), local: testenv.NewRepo(t, fixture)}
 	w.bare = w.gh.InitRepo(t, "acme", "infra")
 	w.main = w.local.Head()
 	w.local.Git("push", "-q", w.bare, "main")
 	return w
 }
 
-func newPRWorld(t *testing.T) *prWorld {
+func newPRWorld(t *testing.T) *prWorld { return newPRWorldOf(t, "fixtures/mono", t.TempDir()) }
+
+// newPRWorldOf is newPRWorld on a fixture, with local_file writing to out.
+func newPRWorldOf(t *testing.T, fixture, out string) *prWorld {
 	t.Helper()
 	ctx := context.Background()
-	w := newGitHubWorld(t)
+	w := newGitHubWorldOf(t, fixture)
 	data := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(data, "plumb.db"))
 	if err != nil {
@@ -58,12 +66,13 @@ func newPRWorld(t *testing.T) *prWorld {
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 	r, err := runner.New(runner.Config{DataDir: data, Store: st, Engines: runner.FindEngines(ctx, runner.EngineSearch{Dirs: []string{testenv.Load(t).BinDir}}),
-		Env: append(testenv.Env(t), "TF_VAR_out_dir="+t.TempDir()), Redactor: red, Logger: logger})
+		Env: append(testenv.Env(t), "TF_VAR_out_dir="+out), Redactor: red, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.job = &runner.PullRequestJob{Runner: r, Store: st, Forge: forge, Logger: logger, Head: prHead(forge),
+	w.env = &jobs.Env{Runner: r, Store: st, Forge: forge, Logger: logger,
 		Git: gitSource{&vcs.Mirrors{Dir: filepath.Join(data, "repos"), Credentials: forge.GitCredentials}}}
+	w.job = jobs.New(w.env)
 	return w
 }
 

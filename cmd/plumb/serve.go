@@ -87,22 +87,32 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	metrics := server.NewMetrics(server.MetricsConfig{
 		Registry:  reg,
 		QueueJobs: func(ctx context.Context) (map[string]int, error) { return q.JobCounts(ctx) },
-		LocksHeld: func(ctx context.Context) (int, error) {
+		Locks: func(ctx context.Context) (server.LockStats, error) {
 			locks, err := db.Locks(ctx)
-			return len(locks), err
+			if err != nil {
+				return server.LockStats{}, err
+			}
+			waiters, err := db.LockWaiters(ctx)
+			st := server.LockStats{Held: len(locks), Waiting: len(waiters)}
+			if len(locks) > 0 { // oldest first
+				st.OldestAge = time.Since(locks[0].AcquiredAt)
+			}
+			return st, err
 		},
 		Logger: log,
 	})
-	handle, err := m.eventHandler(ctx, c, db, dir, metrics)
+	// Released locks wake the changes waiting for them.
+	handle, err := m.eventHandler(ctx, c, db, dir, metrics, func(ctx context.Context, repo string, pr int) error { return q.Wake(ctx, repo, pr) })
 	if err != nil {
 		return err
 	}
 	q, err = queue.New(ctx, queue.Config{
-		DB:         db.SQL(),
-		Handler:    handle,
-		Logger:     log,
-		MaxWorkers: c.Workers,
-		JobTimeout: c.JobTimeout,
+		DB:             db.SQL(),
+		Handler:        handle,
+		Logger:         log,
+		MaxWorkers:     c.Workers,
+		JobTimeout:     c.JobTimeout,
+		ConflictSnooze: c.LockRetry,
 		// The data dir lock makes this process the queue's only worker.
 		RecoverRunning: true,
 		Redact:         m.Redactor.String,

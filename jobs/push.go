@@ -1,0 +1,87 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/runner"
+)
+
+// PushJob handles a push to the default branch that no pull request
+// made: its affected projects are planned and recorded (runs, metrics,
+// statuses on the pushed commit), and applied only where the project opts
+// in with apply_on_push. A push made by merging a pull request is that
+// pull request's merge job's to apply.
+type PushJob struct {
+	*Env
+}
+
+// Handle plans (and, where allowed, applies) a push to the default branch.
+func (j *PushJob) Handle(ctx context.Context, ev plumb.Event) error {
+	log := j.logger().With("delivery", ev.Delivery, "repo", ev.Repo, "branch", ev.HeadRef, "head", ev.HeadSHA)
+	switch {
+	case ev.DefaultBranch == "" || ev.HeadRef != ev.DefaultBranch:
+		log.Info("push not to the default branch: not planned")
+		return nil
+	case strings.Trim(ev.BaseSHA, "0") == "":
+		log.Info("push created the default branch: nothing to compare it with, not planned")
+		return nil
+	}
+	prs, err := j.Forge.PullRequestsOf(ctx, ev.Repo, ev.HeadSHA)
+	if err != nil {
+		return fmt.Errorf("pull requests of %s@%.12s: %w", ev.Repo, ev.HeadSHA, err)
+	}
+	if len(prs) > 0 {
+		log.Info("push is the merge of a pull request: its merge job applies it", "pr", prs[0].Number)
+		return nil
+	}
+	ch, tree, err := j.change(ctx, ev.Repo, ev.CloneURL, ev.BaseSHA, ev.HeadSHA)
+	if err != nil {
+		return err
+	}
+	trigger := ev.HeadRef
+	var targets []runner.Target
+	for _, a := range ch.Projects {
+		targets = append(targets, runner.Target{Repo: ev.Repo, Commit: ev.HeadSHA, Base: ch.Base, Tree: tree, Project: a.Project, Trigger: trigger})
+	}
+	log.Info("planning push to the default branch", "projects", len(targets), "unplanned_dirs", len(ch.Unplanned))
+	plans := j.Runner.PlanAll(ctx, targets, nil, nil)
+	var apply []runner.Target
+	var reviewed []*plumb.Run
+	for i, run := range plans {
+		j.status(ctx, ev.Repo, ev.HeadSHA, "plumb/plan: "+run.Project, planState(run), truncate(planDesc(run), 140))
+		if targets[i].Project.ApplyOnPush && run.Status == plumb.RunChanges {
+			apply = append(apply, targets[i])
+			reviewed = append(reviewed, run)
+		}
+	}
+	if len(apply) == 0 {
+		return nil
+	}
+	// apply_on_push is the project's owners saying a push needs no review:
+	// the plan just made is what gets applied, under the branch's lock.
+	log.Info("applying push (apply_on_push)", "projects", len(apply))
+	for _, run := range j.Runner.ApplyAll(ctx, apply, reviewed, runner.ApplyOptions{Reviewed: true, StopLaterEnvironments: true}) {
+		(&MergeJob{j.Env}).applyStatus(ctx, ev.Repo, ev.HeadSHA, run)
+	}
+	return nil
+}
+
+func planState(run *plumb.Run) string {
+	if run.Status == plumb.RunFailed {
+		return "failure"
+	}
+	return "success"
+}
+
+func planDesc(run *plumb.Run) string {
+	switch run.Status {
+	case plumb.RunFailed:
+		return firstLine(run.Error)
+	case plumb.RunNoChanges:
+		return "No changes"
+	}
+	return fmt.Sprintf("Plan: +%d ~%d -%d", run.Summary.Add, run.Summary.Change, run.Summary.Destroy)
+}

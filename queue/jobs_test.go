@@ -1,0 +1,131 @@
+package queue_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/queue"
+)
+
+// jobHandler records typed jobs and answers with fn's error.
+type jobHandler struct {
+	mu   sync.Mutex
+	seen []plumb.Job
+	fn   func(j plumb.Job, call int) error
+}
+
+func (h *jobHandler) HandleJob(_ context.Context, j plumb.Job) error {
+	h.mu.Lock()
+	h.seen = append(h.seen, j)
+	n, fn := len(h.seen), h.fn
+	h.mu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	return fn(j, n)
+}
+
+func (h *jobHandler) calls() []plumb.Job {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]plumb.Job(nil), h.seen...)
+}
+
+func waitCalls(t *testing.T, h *jobHandler, n int) []plumb.Job {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if got := h.calls(); len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d job calls, want %d", len(h.calls()), n)
+		}
+	}
+}
+
+func TestTypedJobRunsOnceByKindAndKey(t *testing.T) {
+	t.Parallel()
+	jh := &jobHandler{}
+	b := setup(t, &handler{}, func(c *queue.Config) { c.Jobs = map[string]plumb.JobHandler{"drift_tick": jh} })
+	ctx := context.Background()
+	job := plumb.Job{Kind: "drift_tick", Key: "acme/infra@2026-12-01T03:00", Args: []byte(`{"repo":"acme/infra"}`)}
+	if dup, err := b.q.Enqueue(ctx, job); err != nil || dup {
+		t.Fatalf("enqueue: dup %v, %v", dup, err)
+	}
+	// Two replicas (or a restart catching up) enqueue the same tick: one job.
+	if dup, err := b.q.Enqueue(ctx, job); err != nil || !dup {
+		t.Fatalf("enqueue again: dup %v, %v; want a duplicate", dup, err)
+	}
+	other := job
+	other.Key = "acme/infra@2026-12-01T04:00"
+	if dup, err := b.q.Enqueue(ctx, other); err != nil || dup {
+		t.Fatalf("another key: dup %v, %v", dup, err)
+	}
+	b.start(t)
+	got := waitCalls(t, jh, 2)
+	time.Sleep(100 * time.Millisecond)
+	if n := len(jh.calls()); n != 2 {
+		t.Fatalf("%d calls, want 2: %+v", n, jh.calls())
+	}
+	if got[0].Kind != "drift_tick" || string(got[0].Args) != `{"repo":"acme/infra"}` {
+		t.Errorf("job as handled: %+v", got[0])
+	}
+	// Completed jobs still count while River keeps them.
+	if dup, err := b.q.Enqueue(ctx, job); err != nil || !dup {
+		t.Errorf("enqueue of a completed job: dup %v, %v; want a duplicate", dup, err)
+	}
+}
+
+func TestTypedJobErrors(t *testing.T) {
+	t.Parallel()
+	jh := &jobHandler{fn: func(_ plumb.Job, call int) error {
+		if call == 1 {
+			return plumb.Errorf(plumb.ECONFLICT, "locked") // snoozed, tried again
+		}
+		return nil
+	}}
+	b := setup(t, &handler{}, func(c *queue.Config) { c.Jobs = map[string]plumb.JobHandler{"k": jh} })
+	ctx := context.Background()
+	if _, err := b.q.Enqueue(ctx, plumb.Job{Kind: "nope"}); plumb.ErrorCode(err) != plumb.EINVALID {
+		t.Errorf("a kind without a handler: %v, want EINVALID", err)
+	}
+	if _, err := b.q.Enqueue(ctx, plumb.Job{Kind: "k", Args: []byte("{")}); plumb.ErrorCode(err) != plumb.EINVALID {
+		t.Errorf("args that are not JSON: %v, want EINVALID", err)
+	}
+	if _, err := b.q.Enqueue(ctx, plumb.Job{Kind: "k", Key: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	b.start(t)
+	waitCalls(t, jh, 2)
+}
+
+// A released lock wakes the events waiting for it at once, instead of at
+// the end of their snooze.
+func TestWakeEndsTheSnoozeOfWaitingEvents(t *testing.T) {
+	t.Parallel()
+	h := &handler{fn: func(_ plumb.Event, call int) error {
+		if call == 1 {
+			return plumb.Errorf(plumb.ECONFLICT, "locked by PR #6")
+		}
+		return nil
+	}}
+	b := setup(t, h, func(c *queue.Config) { c.ConflictSnooze = time.Hour })
+	accept(t, b.q, "w1")
+	b.start(t)
+	waitStatus(t, b.q, "w1", queue.StatusWaiting)
+	// Another pull request's events are not woken.
+	if err := b.q.Wake(context.Background(), "acme/infra", 8); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := h.count("w1"); n != 1 {
+		t.Fatalf("woken by another pull request's release: %d calls", n)
+	}
+	if err := b.q.Wake(context.Background(), "acme/infra", 7); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, b.q, "w1", queue.StatusProcessed)
+}
