@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v60/github"
@@ -36,6 +38,19 @@ type GitHubConfig struct {
 	// Login is the account plumb writes as ("name", or "slug[bot]" for an
 	// App). When empty it is looked up once (GET /user or GET /app).
 	Login string
+
+	// Every API call is retried on 5xx, rate limits and network errors,
+	// never on other 4xx. RetryAttempts is how many times a call is tried
+	// in all (DefaultRetryAttempts when 0; 1 turns retrying off).
+	RetryAttempts int
+	// RetryBaseWait is the first backoff, doubled at each attempt, with
+	// jitter (DefaultRetryBaseWait when 0).
+	RetryBaseWait time.Duration
+	// RetryMaxWait caps any one wait, a rate limit's wait for its reset
+	// included (DefaultRetryMaxWait when 0).
+	RetryMaxWait time.Duration
+	// Logger, when set, gets a warning for each retry.
+	Logger *slog.Logger
 }
 
 // credentials hands out the token for API calls and git over HTTPS.
@@ -59,6 +74,9 @@ func newClient(cfg GitHubConfig) (client, appClient *github.Client, creds creden
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	// Beneath everything, App token minting included, so every call GitHub
+	// answers with a 5xx or a rate limit is tried again.
+	base = &retryTransport{base: base, retryPolicy: retryPolicyOf(cfg)}
 	var hc *http.Client
 	switch {
 	case cfg.Token != "" && cfg.AppID != 0:
@@ -214,7 +232,8 @@ func (g *GitHub) fail(err error, format string, args ...any) error {
 	var er *github.ErrorResponse
 	switch {
 	case errors.As(err, &rl), errors.As(err, &abuse):
-		// Retry later: the queue's backoff is the right tool.
+		// Still limited after the transport's retries: the queue's
+		// backoff is the right tool now.
 	case errors.As(err, &er) && er.Response != nil:
 		switch er.Response.StatusCode {
 		case http.StatusUnauthorized, http.StatusForbidden:

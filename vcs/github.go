@@ -21,6 +21,7 @@ type GitHub struct {
 	app    *github.Client // as the App itself; nil with a token
 	creds  credentials
 	redact *plumb.Redactor
+	retry  retryPolicy
 
 	mu   sync.Mutex
 	self string // login plumb writes as
@@ -36,7 +37,7 @@ func NewGitHub(cfg GitHubConfig) (*GitHub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &GitHub{client: client, app: app, creds: creds, redact: cfg.Redactor, self: cfg.Login}, nil
+	return &GitHub{client: client, app: app, creds: creds, redact: cfg.Redactor, retry: retryPolicyOf(cfg), self: cfg.Login}, nil
 }
 
 // ReportPlans writes the report's comment bodies onto pull request r.PR,
@@ -105,7 +106,33 @@ type ownComment struct {
 	body string
 }
 
+// upsertComments makes plumb's comments on a PR the bodies, converging
+// even when a create's answer was lost: creates are never resent blind
+// (atMostOnce), the whole pass runs again instead, and its fresh listing
+// finds a comment GitHub made before it failed, which it then edits.
 func (g *GitHub) upsertComments(ctx context.Context, owner, name string, pr int, bodies []string) error {
+	for attempt := 1; ; attempt++ {
+		err := g.upsertOnce(ctx, owner, name, pr, bodies)
+		var unsure *unsureCreate
+		if !errors.As(err, &unsure) {
+			return err
+		}
+		if attempt >= g.retry.attempts || ctx.Err() != nil {
+			return unsure.err
+		}
+		if err := g.retry.sleep(ctx, g.retry.backoff(attempt)); err != nil {
+			return unsure.err
+		}
+	}
+}
+
+// unsureCreate is a comment create that failed without saying whether
+// GitHub made the comment (5xx, network).
+type unsureCreate struct{ err error }
+
+func (u *unsureCreate) Error() string { return u.err.Error() }
+
+func (g *GitHub) upsertOnce(ctx context.Context, owner, name string, pr int, bodies []string) error {
 	existing, err := g.ownComments(ctx, owner, name, pr)
 	if err != nil {
 		return err
@@ -128,8 +155,10 @@ func (g *GitHub) upsertComments(ctx context.Context, owner, name string, pr int,
 			_, _, err = g.client.Issues.EditComment(ctx, owner, name, c.id, &github.IssueComment{Body: github.String(body)})
 			err = g.fail(err, "edit comment %d on %s/%s#%d", c.id, owner, name, pr)
 		default:
-			_, _, err = g.client.Issues.CreateComment(ctx, owner, name, pr, &github.IssueComment{Body: github.String(body)})
-			err = g.fail(err, "comment on %s/%s#%d", owner, name, pr)
+			_, _, err = g.client.Issues.CreateComment(atMostOnce(ctx), owner, name, pr, &github.IssueComment{Body: github.String(body)})
+			if err = g.fail(err, "comment on %s/%s#%d", owner, name, pr); plumb.ErrorCode(err) == plumb.EINTERNAL {
+				err = &unsureCreate{err: err}
+			}
 		}
 		if err != nil {
 			return err

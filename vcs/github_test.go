@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/vcs"
@@ -19,12 +20,18 @@ type ghBundle struct {
 	redact *plumb.Redactor
 }
 
-func setupGitHub(t *testing.T) ghBundle {
+// setupGitHub starts a test server with PR #7 and a client of it whose
+// retries wait milliseconds; each edit adjusts the client's config.
+func setupGitHub(t *testing.T, edits ...func(*vcs.GitHubConfig)) ghBundle {
 	t.Helper()
 	srv := githubtest.NewServer(t)
 	srv.AddPull(owner, name, githubtest.PullRequest{Number: 7, Title: "grow the app", HeadRef: "grow", HeadSHA: headSHA, BaseRef: "main", BaseSHA: baseSHA})
 	red := plumb.NewRedactor()
-	gh, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: srv.URL(), Token: srv.Token(), Redactor: red})
+	cfg := vcs.GitHubConfig{BaseURL: srv.URL(), Token: srv.Token(), Redactor: red, RetryBaseWait: time.Millisecond, RetryMaxWait: 20 * time.Millisecond}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	gh, err := vcs.NewGitHub(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,38 +141,6 @@ func TestReportPlansPaginates(t *testing.T) {
 	}
 	if !page2 {
 		t.Errorf("no second page fetched under /api/v3: %v", b.srv.Requests())
-	}
-}
-
-// A 502 mid-report is retryable, and the retry converges on one comment.
-func TestReportPlansRetryAfterServerError(t *testing.T) {
-	b := setupGitHub(t)
-	ctx := context.Background()
-	rep := report(run("app-dev", plumb.RunFailed, 0, ""))
-	rep.Projects[0].Run.Error = "tofu init: provider registry.opentofu.org/hashicorp/local: not found\nmore detail"
-	b.srv.FailNext(2, 502)
-	err := b.gh.ReportPlans(ctx, rep)
-	if plumb.ErrorCode(err) != plumb.EINTERNAL {
-		t.Fatalf("err = %v, want internal", err)
-	}
-	if err := b.gh.ReportPlans(ctx, rep); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(plumbComments(t, b.srv)); n != 1 {
-		t.Errorf("%d plumb comments after a retry, want 1", n)
-	}
-	st := b.srv.LatestStatuses(owner, name, headSHA)["plumb/plan: app-dev"]
-	if st.State != "failure" || st.Description != "failed: tofu init: provider registry.opentofu.org/hashicorp/local: not found" {
-		t.Errorf("status %+v", st)
-	}
-}
-
-func TestReportPlansRateLimited(t *testing.T) {
-	b := setupGitHub(t)
-	b.srv.RateLimitNext(1)
-	err := b.gh.ReportPlans(context.Background(), report(run("app-dev", plumb.RunChanges, 1, "")))
-	if plumb.ErrorCode(err) != plumb.EINTERNAL || !strings.Contains(err.Error(), "rate limit") {
-		t.Fatalf("err = %v, want a retryable rate limit error", err)
 	}
 }
 

@@ -46,7 +46,9 @@ func (g *GitHub) FindIssue(ctx context.Context, repo, title, label string) (*plu
 	}
 }
 
-// CreateIssue opens an issue with a redacted body.
+// CreateIssue opens an issue with a redacted body. Like Reply it is
+// retried blind, so a lost answer can leave two issues; FindIssue returns
+// the newest, which the sweep then keeps up to date.
 //
 // Errors: as ReportPlans.
 func (g *GitHub) CreateIssue(ctx context.Context, repo, title, body string, labels []string) (*plumb.Issue, error) {
@@ -89,6 +91,9 @@ func (g *GitHub) editIssue(ctx context.Context, repo string, number int, req *gi
 }
 
 // Reply posts a plain comment on an issue or pull request (redacted).
+// Unlike plumb's own comments it is retried blind on a 5xx or a broken
+// connection, so when GitHub made the comment and then failed to answer,
+// the reply appears twice: a duplicate answer beats a lost one.
 //
 // Errors: as ReportPlans.
 func (g *GitHub) Reply(ctx context.Context, repo string, number int, body string) error {

@@ -14,9 +14,11 @@ import (
 // PrimaryRateLimit, SecondaryRateLimit or ValidationFailed and hand it to
 // Inject or InjectRoute. A fault is answered after the credentials are
 // checked and before the operation's handler runs, so it changes nothing
-// in the server's state: the request did not happen.
+// in the server's state: the request did not happen (unless AfterEffect).
 type Fault struct {
 	Status int
+	// after: the operation takes effect before the fault is answered.
+	after bool
 	// header builds the headers when the fault is answered, so rate limit
 	// resets are relative to that moment.
 	header func() http.Header
@@ -84,6 +86,14 @@ func validationError(resource, field, code string) obj {
 		"errors": []obj{{"resource": resource, "field": field, "code": code}}}
 }
 
+// AfterEffect is f answered after the operation has taken effect, as when
+// GitHub creates a comment and then answers 502: the client cannot tell
+// whether its request happened.
+func (f Fault) AfterEffect() Fault {
+	f.after = true
+	return f
+}
+
 // fault is a queued Fault, for any route (route "") or one route
 // ("METHOD /path/template").
 type fault struct {
@@ -138,10 +148,11 @@ func (s *Server) queue(route string, n int, f Fault) {
 	}
 }
 
-// injectFault answers with the first queued fault for this route, or else
-// the first for any route, and reports whether it did.
-func (s *Server) injectFault(w http.ResponseWriter, route *routers.Route) bool {
+// takeFault dequeues the first fault for this route, or else the first
+// for any route.
+func (s *Server) takeFault(route *routers.Route) (Fault, bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	key := route.Method + " " + route.Path
 	i := -1
 	for j, f := range s.faults {
@@ -154,17 +165,18 @@ func (s *Server) injectFault(w http.ResponseWriter, route *routers.Route) bool {
 		}
 	}
 	if i < 0 {
-		s.mu.Unlock()
-		return false
+		return Fault{}, false
 	}
 	f := s.faults[i]
 	s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-	s.mu.Unlock()
+	return f.Fault, true
+}
+
+func (f Fault) write(w http.ResponseWriter) {
 	if f.header != nil {
 		for k, v := range f.header() {
 			w.Header()[k] = v
 		}
 	}
 	writeJSON(w, f.Status, f.body)
-	return true
 }

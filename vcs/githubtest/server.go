@@ -137,7 +137,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, route *routers.R
 	if !s.authorized(w, r, route.Path) {
 		return
 	}
-	if s.injectFault(w, route) {
+	f, faulted := s.takeFault(route)
+	if faulted && !f.after {
+		f.write(w)
 		return
 	}
 	h, ok := handlers[route.Method+" "+route.Path]
@@ -145,6 +147,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, route *routers.R
 		s.t.Errorf("githubtest: %s %s is in the description subset but has no handler", route.Method, route.Path)
 		writeError(w, http.StatusNotImplemented, "no handler")
 		return
+	}
+	if faulted {
+		defer f.write(w)
+		w = newCapture() // the effect happens, its answer is lost
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -239,6 +239,17 @@ func TestServerFaults(t *testing.T) {
 	}
 }
 
+// AfterEffect: the operation happens, and its answer is lost.
+func TestServerFaultAfterEffect(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	srv.AddPull("acme", "infra", githubtest.PullRequest{Number: 1})
+	srv.InjectRoute("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", 1, githubtest.ServerError(502).AfterEffect())
+	_, _, err := client(t, srv).Issues.CreateComment(context.Background(), "acme", "infra", 1, &github.IssueComment{Body: github.String("hi")})
+	if !isStatus(err, 502) || len(srv.Comments("acme", "infra", 1)) != 1 {
+		t.Errorf("err %v, comments %+v; want a 502 and the comment made", err, srv.Comments("acme", "infra", 1))
+	}
+}
+
 // A route's faults hit only that route, and are used before faults for
 // any route.
 func TestServerFaultsPerRoute(t *testing.T) {
