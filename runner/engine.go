@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -28,7 +28,9 @@ var products = map[plumb.Engine]*product.Product{
 // engineVersion asks a binary for its version. Both engines answer
 // `version -json` with {"terraform_version": "..."}.
 func engineVersion(ctx context.Context, path string) (*version.Version, error) {
-	out, err := exec.CommandContext(ctx, path, "version", "-json").Output()
+	cmd := exec.CommandContext(ctx, path, "version", "-json")
+	cmd.Env = probeEnv(os.Environ()) // the binary is an engine: no plumb credentials
+	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("%s version -json: %w", path, err)
 	}

@@ -49,9 +49,13 @@ type Config struct {
 	Engines []EngineBinary // from FindEngines
 	// Env is the environment engines run with (os.Environ() plus plumb's
 	// additions). TF_VAR_* entries reach the engine as a 0600 var file.
-	Env      []string
-	Redactor *plumb.Redactor
-	Logger   *slog.Logger
+	Env []string
+	// Credentials are plumb's own secret values (GitHub token or App key,
+	// webhook secret, database URL): engines never see them, nor any
+	// PLUMB_* variable (see env.go).
+	Credentials []string
+	Redactor    *plumb.Redactor
+	Logger      *slog.Logger
 	// Workers bounds concurrent runs across all callers (default: CPUs).
 	Workers int
 	// Grace is how long a cancelled engine gets after its interrupt before
@@ -81,7 +85,6 @@ func New(cfg Config) (*Runner, error) {
 		dataDir:  abs,
 		store:    cfg.Store,
 		engines:  cfg.Engines,
-		env:      envMap(cfg.Env),
 		redactor: cfg.Redactor,
 		logger:   cfg.Logger,
 		now:      cfg.Now,
@@ -96,6 +99,11 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)
+	}
+	var dropped []string
+	r.env, dropped = engineEnv(envMap(cfg.Env), cfg.Credentials)
+	if len(dropped) > 0 {
+		r.logger.Warn("variables not passed to engines: their values hold plumb's own credentials", "names", dropped)
 	}
 	if r.now == nil {
 		r.now = time.Now

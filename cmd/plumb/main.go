@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/runner"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -146,13 +147,32 @@ var knownSecretEnv = []string{
 }
 
 // learnSecrets teaches the redactor the values of secret variables before
-// anything is printed, logged or stored.
+// anything is printed, logged or stored, and every form of plumb's own
+// credentials in PLUMB_* variables (the database URL and its password, a
+// GitHub App key and its lines) whether or not a flag reads them yet.
 func (m *Main) learnSecrets() {
 	for _, name := range append(append([]string{}, knownSecretEnv...), m.SecretEnv...) {
 		if v := m.Getenv(name); v != "" {
 			m.Redactor.Add(v)
 		}
 	}
+	m.plumbCredentials() // teaches the redactor as it reads them
+}
+
+// plumbCredentials are plumb's own credentials: those in its PLUMB_*
+// variables plus given, the ones a flag or the config file set (the
+// webhook secret, the GitHub token). Engines never see them
+// (runner.Config.Credentials), unlike the user's provider credentials in
+// knownSecretEnv, which are only redacted. It teaches the redactor every
+// form of them too, so a caller cannot forget to.
+func (m *Main) plumbCredentials(given ...string) []string {
+	var environ []string
+	if m.Environ != nil {
+		environ = m.Environ()
+	}
+	creds := append(runner.CredentialsInEnv(environ), given...)
+	m.Redactor.Add(runner.CredentialForms(creds...)...)
+	return creds
 }
 
 func (m *Main) setupLogger() error {

@@ -24,7 +24,8 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 	}
 	r, err := runner.New(runner.Config{
 		DataDir: dir, Store: st, Engines: m.findEngines(ctx, dir),
-		Env: m.Environ(), Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
+		Env: m.Environ(), Credentials: m.plumbCredentials(c.GitHubToken, c.WebhookSecret),
+		Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
 		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },
 	})
 	if err != nil {
