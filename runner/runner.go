@@ -4,8 +4,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -157,6 +160,55 @@ func pathKey(parts ...string) string {
 // one per repo and project directory; workspaces live beneath it.
 func (r *Runner) stateDir(repo, dir string) string {
 	return filepath.Join(r.dataDir, "state", pathKey(repo, dir))
+}
+
+// AdoptState moves the plumb-kept state of project dir from repository
+// key from to key to, when to has none yet and from has some: a data dir
+// whose CLI runs keyed state by the repo's local path keeps it once the
+// CLI keys it by owner/name, as plumb serve does. It reports whether it
+// moved anything; with state under both keys it leaves both alone.
+func (r *Runner) AdoptState(from, to, dir string) (bool, error) {
+	old, cur := r.stateDir(from, dir), r.stateDir(to, dir)
+	if from == to || !hasState(old) || hasState(cur) {
+		return false, nil
+	}
+	// An earlier run may have made cur without writing state into it.
+	if err := os.Remove(cur); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("move state of %s from %s to %s: %w (move it by hand)", dir, old, cur, err)
+	}
+	if err := os.Rename(old, cur); err != nil {
+		return false, fmt.Errorf("move state of %s: %w", dir, err)
+	}
+	// Worktrees are per commit, and one already holding plumb's backend
+	// override counts as a project with a backend, so the override naming
+	// the old place would be kept: remove it and the next run writes the
+	// new one.
+	stale, _ := filepath.Glob(filepath.Join(r.trees.root, "*", filepath.FromSlash(dir), backendOverride))
+	for _, f := range stale {
+		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), hclString(filepath.Join(old, "terraform.tfstate"))) {
+			if err := os.Remove(f); err != nil {
+				return true, fmt.Errorf("move state of %s: %w", dir, err)
+			}
+		}
+	}
+	return true, nil
+}
+
+// hasState says whether a state dir holds any non-empty state file.
+func hasState(dir string) bool {
+	found := false
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found {
+			return filepath.SkipAll
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".tfstate") {
+			if info, err := d.Info(); err == nil && info.Size() > 0 {
+				found = true
+			}
+		}
+		return nil
+	})
+	return found
 }
 
 // projectDataDir holds a project workspace's TF_DATA_DIR, its last init

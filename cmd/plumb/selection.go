@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/go-git/go-git/v5"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/planner"
@@ -19,6 +23,7 @@ type selection struct {
 	Base, Head string
 	Targets    []runner.Target
 	Reasons    map[string][]string // by project name
+	key        repoKey             // what the targets' Repo is and why
 }
 
 // selectProjects picks the projects of a change (base and head set) or of
@@ -31,7 +36,7 @@ func (m *Main) selectProjects(ctx context.Context, repo *vcs.Repo, base, head, r
 	if base != "" && ref != "" {
 		return nil, plumb.Errorf(plumb.EINVALID, "give --base/--head or --ref, not both")
 	}
-	sel := &selection{Reasons: map[string][]string{}}
+	sel := &selection{Reasons: map[string][]string{}, key: repoKeyOf(repo.Root)}
 	var projects []plumb.Project
 	if base != "" {
 		ch, idx, err := Affected(ctx, repo, base, head)
@@ -76,7 +81,7 @@ func (m *Main) selectProjects(ctx context.Context, repo *vcs.Repo, base, head, r
 	}
 	for _, p := range projects {
 		sel.Targets = append(sel.Targets, runner.Target{
-			Repo: repo.Root, Commit: sel.Head, Base: sel.Base, Tree: tree, Project: p, Trigger: trigger,
+			Repo: sel.key.Key, Commit: sel.Head, Base: sel.Base, Tree: tree, Project: p, Trigger: trigger,
 		})
 	}
 	return sel, nil
@@ -159,20 +164,126 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	dataDir := m.dataDirFor(repoRoot)
 	r, err := runner.New(runner.Config{
-		DataDir:  m.dataDirFor(repoRoot),
-		Store:    st,
-		Engines:  m.findEngines(ctx, m.dataDirFor(repoRoot), sel.engines()...),
-		Env:      m.Environ(),
-		Redactor: m.Redactor,
-		Logger:   m.Logger,
-		Workers:  workers,
+		DataDir:     dataDir,
+		Store:       st,
+		Engines:     m.findEngines(ctx, dataDir, sel.engines()...),
+		Env:         m.Environ(),
+		Credentials: m.plumbCredentials(),
+		Redactor:    m.Redactor,
+		Logger:      m.Logger,
+		Workers:     workers,
 	})
+	if err == nil {
+		err = m.settleRepoKey(r, sel, dataDir)
+	}
 	if err != nil {
 		st.Close()
 		return nil, nil, nil, err
 	}
 	return r, st, func() { st.Close() }, nil
+}
+
+// repoKey is a repository's key in the store (Target.Repo): owner/name
+// from its GitHub remote, the key plumb serve uses, or else its local path.
+type repoKey struct {
+	Key string
+	// Local is the repository's path when Key is owner/name: the key CLI
+	// runs used before, under which a data dir may still hold state.
+	Local string
+	// Why says, when Key is the local path, why there is no owner/name.
+	Why string
+}
+
+// repoKeyOf reads root's remotes: origin, else the only remote, names the
+// repository when its URL is a GitHub one (any host).
+func repoKeyOf(root string) repoKey {
+	local := repoKey{Key: root}
+	// vcs.Repo does not expose remotes; the local config is all we read.
+	r, err := git.PlainOpenWithOptions(root, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		local.Why = "its git config could not be read"
+		return local
+	}
+	cfg, err := r.Config()
+	if err != nil {
+		local.Why = "its git config could not be read"
+		return local
+	}
+	remotes := map[string][]string{}
+	for name, rc := range cfg.Remotes {
+		remotes[name] = rc.URLs
+	}
+	remote, url, ok := pickRemote(remotes)
+	switch {
+	case len(remotes) == 0:
+		local.Why = "it has no remote"
+	case !ok && remote == "":
+		local.Why = "none of its remotes (" + remoteNames(remotes) + ") is origin"
+	case !ok:
+		local.Why = "its remote " + remote + " has no URL"
+	default:
+		name, ok := repoNameFromURL(url)
+		if ok {
+			return repoKey{Key: name, Local: root}
+		}
+		// The URL itself is not shown: it may carry a token.
+		local.Why = "its remote " + remote + " is not a GitHub repository URL"
+	}
+	return local
+}
+
+// settleRepoKey keeps state where the selection's key expects it. Keyed
+// by owner/name, it moves what earlier CLI runs kept under the local path
+// (saying so). Keyed by the local path, it says once per data dir where
+// the state goes and how to share it with plumb serve.
+func (m *Main) settleRepoKey(r *runner.Runner, sel *selection, dataDir string) error {
+	k := sel.key
+	if k.Local == "" {
+		if k.Why != "" && firstNotice(dataDir, k.Key) {
+			fmt.Fprintf(m.Stderr, "plumb: %s is known by its local path, since %s: plumb keeps its state in %s under that path, "+
+				"where plumb serve (which knows repositories as owner/name) will not find it. To share the state with a server, "+
+				"add the GitHub remote (git remote add origin https://github.com/OWNER/NAME.git): the next plan or apply moves the state to OWNER/NAME.\n",
+				k.Key, k.Why, dataDir)
+		}
+		return nil
+	}
+	var moved []string
+	for _, t := range sel.Targets {
+		ok, err := r.AdoptState(k.Local, k.Key, t.Project.Dir)
+		if err != nil {
+			return err
+		}
+		if ok {
+			moved = append(moved, t.Project.Name)
+		}
+	}
+	if len(moved) > 0 {
+		fmt.Fprintf(m.Stderr, "plumb: moved the state of %s from the key %s to %s, the key plumb serve uses for this repository\n",
+			strings.Join(moved, ", "), k.Local, k.Key)
+	}
+	return nil
+}
+
+// noticesFile lists the local-path keys the CLI has explained, one a line.
+const noticesFile = "local-repo-keys"
+
+// firstNotice records key in the data dir's notices and says whether it
+// was new there. A notice that cannot be recorded is shown each time.
+func firstNotice(dataDir, key string) bool {
+	path := filepath.Join(dataDir, noticesFile)
+	b, _ := os.ReadFile(path)
+	if slices.Contains(strings.Split(string(b), "\n"), key) {
+		return false
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	fmt.Fprintln(f, key)
+	return true
 }
 
 // describe is a project list for messages: "3 projects at 0123abcd".
