@@ -11,7 +11,7 @@ import (
 // belongs inside a diff block (it does not start a section) and lands at
 // the top of a new body gets the block reopened, and the body before it
 // gets the block closed, so no part has a dangling fence or <details>.
-func pack(pieces []string, limit int) []string {
+func pack(marker string, pieces []string, limit int) []string {
 	const reserve = 200 // room for the marker, "part n of m" and a reopened fence
 	budget := limit - reserve
 	if budget < 256 {
@@ -42,7 +42,7 @@ func pack(pieces []string, limit int) []string {
 		if len(bodies) > 1 {
 			part = fmt.Sprintf(" part %d of %d", i+1, len(bodies))
 		}
-		bodies[i] = fmt.Sprintf("%s%s -->\n%s", CommentMarker, part, bodies[i])
+		bodies[i] = fmt.Sprintf("%s%s -->\n%s", marker, part, bodies[i])
 		if len(bodies) > 1 && i < len(bodies)-1 {
 			bodies[i] += "\n_Continued in the next comment._\n"
 		}
@@ -101,6 +101,11 @@ func diffify(text string) string {
 // fenceSafe keeps text from closing the fence it is shown in.
 func fenceSafe(s string) string { return strings.ReplaceAll(s, "```", "ʼʼʼ") }
 
+// oneLine keeps text on one line of a list.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // cell keeps text on one table row.
 func cell(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", "").Replace(s)
@@ -117,19 +122,26 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func statusWord(r *plumb.Run) string {
-	switch r.Status {
-	case plumb.RunBlocked:
-		return statusIcon(r) + " locked by " + cell(r.BlockedBy)
-	case plumb.RunNoChanges:
-		return statusIcon(r) + " no changes"
+func statusWord(kind plumb.RunKind, r *plumb.Run) string {
+	switch {
+	case r.Status == plumb.RunBlocked:
+		return statusIcon(kind, r) + " locked by " + cell(r.BlockedBy)
+	case r.Status == plumb.RunNoChanges:
+		return statusIcon(kind, r) + " no changes"
+	case r.Status == plumb.RunChanges && kind == plumb.RunApply:
+		return statusIcon(kind, r) + " not applied"
 	}
-	return statusIcon(r) + " " + string(r.Status)
+	return statusIcon(kind, r) + " " + string(r.Status)
 }
 
-func statusIcon(r *plumb.Run) string {
+func statusIcon(kind plumb.RunKind, r *plumb.Run) string {
 	switch r.Status {
-	case plumb.RunChanges, plumb.RunApplied:
+	case plumb.RunChanges:
+		if kind == plumb.RunApply {
+			return ":warning:" // planned, but not applied
+		}
+		return ":white_check_mark:"
+	case plumb.RunApplied:
 		return ":white_check_mark:"
 	case plumb.RunNoChanges:
 		return ":heavy_minus_sign:"
@@ -137,6 +149,10 @@ func statusIcon(r *plumb.Run) string {
 		return ":x:"
 	case plumb.RunBlocked:
 		return ":lock:"
+	case plumb.RunQueued, plumb.RunRunning:
+		if kind == plumb.RunApply {
+			return ":hourglass:"
+		}
 	}
 	return ":fast_forward:"
 }

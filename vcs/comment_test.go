@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plumbhq/plumb"
 )
@@ -47,7 +48,41 @@ func TestRenderCommentGolden(t *testing.T) {
 	for i := 0; huge.Len() < 150000; i++ {
 		fmt.Fprintf(&huge, "  # null_resource.n[%d] will be created\n  + resource \"null_resource\" \"n\" {\n      + id = (known after apply)\n    }\n\n", i)
 	}
+	applied := run("net-dev", "envs/dev/network", plumb.RunApplied, plumb.PlanSummary{Add: 1}, "  + resource \"null_resource\" \"n\" {}\n\nApply complete! Resources: 1 added, 0 changed, 0 destroyed.\n")
+	applied.Replanned = "the saved plan was made at another commit"
+	applyFailed := run("app-dev", "envs/dev/app", plumb.RunFailed, plumb.PlanSummary{Change: 1}, "")
+	applyFailed.Error = "apply: exit status 1\nError: creating local_file: permission denied"
+	skipped := run("dns-dev", "envs/dev/dns", plumb.RunSkipped, plumb.PlanSummary{}, "")
+	skipped.Error = "app-dev, which it depends on, failed"
+	waiting := run("app-prod", "envs/prod/app", plumb.RunBlocked, plumb.PlanSummary{}, "")
+	waiting.BlockedBy = "PR #12"
+	refused := run("app-staging", "envs/staging/app", plumb.RunChanges, plumb.PlanSummary{Add: 2}, smallPlan)
+	stale := run("app-staging", "envs/staging/app", plumb.RunBlocked, plumb.PlanSummary{}, "")
+	stale.BlockedBy = "PR #9"
 	cases := map[string]plumb.PlanReport{
+		"apply": {Kind: plumb.RunApply, PR: 7, Head: "0123456789abcdef", Note: "Applied in order: net-dev, app-dev, dns-dev, app-staging, app-prod.",
+			Projects: []plumb.ProjectReport{
+				{Run: applied, Reasons: []string{"modified envs/dev/network/main.tf"}},
+				{Run: applyFailed},
+				{Run: skipped},
+				{Run: refused, Differences: []string{"local_file.f: create (the reviewed plan had update)", "null_resource.n: not in the reviewed plan"},
+					Next: "review the new plan below, then comment `plumb apply -p app-staging`"},
+				{Run: waiting, LockedBy: "PR #12", LockURL: "https://github.com/acme/infra/pull/12", LockPlace: 2, LockAge: 95 * time.Minute},
+			}},
+		"plan_fields": {Head: "0123456789abcdef", Base: "fedcba9876543210", Note: "2 of 3 projects planned; the third waits for a lock.",
+			Projects: []plumb.ProjectReport{
+				{Run: run("app-dev", "envs/dev/app", plumb.RunChanges, plumb.PlanSummary{Add: 1, Change: 1}, ""), Reasons: []string{"modified envs/dev/app/main.tf"},
+					Next: "merge to apply, or comment `plumb apply`"},
+				{Run: stale, LockedBy: "PR #9", LockPlace: 1, LockAge: 76 * time.Hour, LockStale: true,
+					Next: "ask the author of PR #9 to merge or close it, or comment `plumb unlock -p app-staging` there"},
+			},
+			Unplanned: []plumb.Unplanned{
+				{Dir: "modules/legacy", Files: []string{"modules/legacy/main.tf", "modules/legacy/vars.tf"}, Reason: "a module no project calls"},
+				{Dir: "sandbox", Files: []string{"sandbox/main.tf"}, Reason: "ignored by autodiscover.ignore (sandbox/**)"},
+			}},
+		"unplanned_only": {Head: "0123456789abcdef", Unplanned: []plumb.Unplanned{
+			{Dir: "modules/legacy", Files: manyFiles("modules/legacy", 12), Reason: "a module no project calls"},
+		}},
 		"small": {Head: "0123456789abcdef", Base: "fedcba9876543210", Projects: []plumb.ProjectReport{
 			{Run: run("app-dev", "envs/dev/app", plumb.RunChanges, plumb.PlanSummary{Add: 1, Change: 1}, smallPlan), Reasons: []string{"modified envs/dev/app/main.tf"}},
 		}},
@@ -71,7 +106,7 @@ func TestRenderCommentGolden(t *testing.T) {
 				if len(b) > MaxCommentLen {
 					t.Errorf("body %d is %d characters, over GitHub's %d", i, len(b), MaxCommentLen)
 				}
-				if !strings.HasPrefix(b, CommentMarker) {
+				if !strings.HasPrefix(b, Marker(rep.Kind)+" ") {
 					t.Errorf("body %d does not start with the marker", i)
 				}
 				if n := strings.Count(b, "```"); n%2 != 0 {
@@ -87,6 +122,14 @@ func TestRenderCommentGolden(t *testing.T) {
 			golden(t, filepath.Join("testdata", "comments", name+".md"), strings.Join(bodies, "\n<!-- ===== next comment ===== -->\n"))
 		})
 	}
+}
+
+func manyFiles(dir string, n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("%s/f%02d.tf", dir, i))
+	}
+	return out
 }
 
 func golden(t *testing.T, path, got string) {
@@ -110,5 +153,39 @@ func TestDiffify(t *testing.T) {
 	want := "+   resource \"a\" {\n!       x = 1 -> 2\n-       y = 3\n    }"
 	if got := diffify(in); got != want {
 		t.Errorf("diffify:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// An apply report splits like a plan report, under its own marker.
+func TestRenderApplyCommentSplits(t *testing.T) {
+	var huge strings.Builder
+	for i := 0; huge.Len() < 100000; i++ {
+		fmt.Fprintf(&huge, "  + resource \"null_resource\" \"n%d\" {}\n", i)
+	}
+	rep := plumb.PlanReport{Kind: plumb.RunApply, PR: 3, Head: "0123456789abcdef", Projects: []plumb.ProjectReport{
+		{Run: run("big", "envs/big", plumb.RunApplied, plumb.PlanSummary{Add: 3000}, huge.String())},
+	}}
+	bodies := RenderComment(rep, 0)
+	if len(bodies) < 2 {
+		t.Fatalf("%d bodies, want the apply split", len(bodies))
+	}
+	for i, b := range bodies {
+		if want := fmt.Sprintf("%s part %d of %d -->\n", ApplyCommentMarker, i+1, len(bodies)); !strings.HasPrefix(b, want) {
+			t.Errorf("body %d starts %.40q, want %q", i, b, want)
+		}
+		if strings.Contains(b, CommentMarker) {
+			t.Errorf("body %d carries the plan marker", i)
+		}
+	}
+}
+
+func TestAge(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		40 * time.Second: "40s", 7*time.Minute + 10*time.Second: "7m", 2*time.Hour + 5*time.Minute: "2h 5m",
+		76*time.Hour + 30*time.Minute: "3d 4h",
+	} {
+		if got := age(d); got != want {
+			t.Errorf("age(%v) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -41,23 +41,33 @@ func NewGitHub(cfg GitHubConfig) (*GitHub, error) {
 }
 
 // ReportPlans writes the report's comment bodies onto pull request r.PR,
-// editing plumb's earlier comments in place (part i edits part i, missing
-// parts are created, parts left over from a longer report are deleted),
-// then sets one commit status per project on r.Head. A report without a
-// PR only sets statuses.
+// editing plumb's earlier comments of r.Kind in place (part i edits part
+// i, missing parts are created, parts left over from a longer report are
+// deleted), then sets one commit status per project on r.Head. Plans and
+// applies each keep their own comment (CommentMarker, ApplyCommentMarker)
+// and status contexts (StatusContext). A report without a PR only sets
+// statuses.
 //
 // Errors: EUNAUTHORIZED (bad credentials, no permission), ENOTFOUND (no
-// such repository or PR), EINVALID (GitHub rejected the request),
-// EINTERNAL (5xx, rate limit, network: worth retrying; a retry converges,
-// it never duplicates comments).
+// such repository or PR), EINVALID (GitHub rejected the request, or a kind
+// other than plan or apply), EINTERNAL (5xx, rate limit, network, after
+// the retries: worth retrying; a retry converges, it never duplicates
+// comments).
 func (g *GitHub) ReportPlans(ctx context.Context, r plumb.PlanReport) error {
 	owner, name, err := splitRepo(r.Repo)
 	if err != nil {
 		return err
 	}
+	switch r.Kind {
+	case "":
+		r.Kind = plumb.RunPlan
+	case plumb.RunPlan, plumb.RunApply:
+	default:
+		return plumb.Errorf(plumb.EINVALID, "report of %s runs: only plan and apply reports go on a pull request", r.Kind)
+	}
 	var errs []error
 	if r.PR > 0 {
-		if err := g.upsertComments(ctx, owner, name, r.PR, RenderComment(r, 0)); err != nil {
+		if err := g.upsertComments(ctx, owner, name, r.PR, Marker(r.Kind), RenderComment(r, 0)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -66,7 +76,7 @@ func (g *GitHub) ReportPlans(ctx context.Context, r plumb.PlanReport) error {
 			if p.Run == nil {
 				continue
 			}
-			if err := g.setStatus(ctx, owner, name, r.Head, ProjectStatus(p)); err != nil {
+			if err := g.setStatus(ctx, owner, name, r.Head, ProjectStatus(r.Kind, p)); err != nil {
 				errs = append(errs, err)
 				break // the next ones would fail the same way
 			}
@@ -110,9 +120,9 @@ type ownComment struct {
 // even when a create's answer was lost: creates are never resent blind
 // (atMostOnce), the whole pass runs again instead, and its fresh listing
 // finds a comment GitHub made before it failed, which it then edits.
-func (g *GitHub) upsertComments(ctx context.Context, owner, name string, pr int, bodies []string) error {
+func (g *GitHub) upsertComments(ctx context.Context, owner, name string, pr int, marker string, bodies []string) error {
 	for attempt := 1; ; attempt++ {
-		err := g.upsertOnce(ctx, owner, name, pr, bodies)
+		err := g.upsertOnce(ctx, owner, name, pr, marker, bodies)
 		var unsure *unsureCreate
 		if !errors.As(err, &unsure) {
 			return err
@@ -132,8 +142,8 @@ type unsureCreate struct{ err error }
 
 func (u *unsureCreate) Error() string { return u.err.Error() }
 
-func (g *GitHub) upsertOnce(ctx context.Context, owner, name string, pr int, bodies []string) error {
-	existing, err := g.ownComments(ctx, owner, name, pr)
+func (g *GitHub) upsertOnce(ctx context.Context, owner, name string, pr int, marker string, bodies []string) error {
+	existing, err := g.ownComments(ctx, owner, name, pr, marker)
 	if err != nil {
 		return err
 	}
@@ -173,9 +183,10 @@ func (g *GitHub) upsertOnce(ctx context.Context, owner, name string, pr int, bod
 	return nil
 }
 
-// ownComments lists plumb's comments on a PR (written by plumb's login and
-// starting with CommentMarker), across every page, by part then age.
-func (g *GitHub) ownComments(ctx context.Context, owner, name string, pr int) ([]ownComment, error) {
+// ownComments lists plumb's comments of one kind on a PR (written by
+// plumb's login and starting with marker), across every page, by part
+// then age.
+func (g *GitHub) ownComments(ctx context.Context, owner, name string, pr int, marker string) ([]ownComment, error) {
 	self, err := g.login(ctx)
 	if err != nil {
 		return nil, err
@@ -191,7 +202,7 @@ func (g *GitHub) ownComments(ctx context.Context, owner, name string, pr int) ([
 			if !strings.EqualFold(c.GetUser().GetLogin(), self) {
 				continue
 			}
-			if part, ok := commentPart(c.GetBody()); ok {
+			if part, ok := commentPart(marker, c.GetBody()); ok {
 				out = append(out, ownComment{id: c.GetID(), part: part, body: c.GetBody()})
 			}
 		}
@@ -209,10 +220,11 @@ func (g *GitHub) ownComments(ctx context.Context, owner, name string, pr int) ([
 	return out, nil
 }
 
-// commentPart reads the part number from a plumb comment's first line:
-// "<!-- plumb:plan -->" is part 1, "<!-- plumb:plan part 2 of 3 -->" part 2.
-func commentPart(body string) (int, bool) {
-	rest, ok := strings.CutPrefix(body, CommentMarker)
+// commentPart reads the part number from the first line of a plumb
+// comment starting with marker: "<!-- plumb:plan -->" is part 1,
+// "<!-- plumb:plan part 2 of 3 -->" part 2.
+func commentPart(marker, body string) (int, bool) {
+	rest, ok := strings.CutPrefix(body, marker)
 	if !ok {
 		return 0, false
 	}
