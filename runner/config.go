@@ -86,6 +86,9 @@ func readRootConfig(dir string, moduleDirs []string, tofu bool) rootConfig {
 	for i, d := range append([]string{dir}, moduleDirs...) {
 		root := i == 0
 		for _, name := range configFiles(d, tofu) {
+			if root && name == backendOverride {
+				continue // plumb's own, left by an earlier run in this worktree: not the project's backend
+			}
 			path := filepath.Join(d, name)
 			src, err := os.ReadFile(path)
 			if err != nil {

@@ -49,6 +49,22 @@ func TestReadRootConfig(t *testing.T) {
 	}
 }
 
+// The backend override plumb wrote into a worktree earlier is plumb's, not
+// the project's: a second run in the same worktree must still see a
+// project without a backend (and so check the state it keeps for it).
+func TestRootConfigIgnoresPlumbsOwnBackendOverride(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte("resource \"null_resource\" \"a\" {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeBackendOverride(dir, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	if readRootConfig(dir, nil, true).hasBackend {
+		t.Error("plumb's own backend override was taken for the project's backend")
+	}
+}
+
 // The init fingerprint moves with providers, modules and backend, and not
 // with resources: a one-line change must not cost an init.
 func TestInitInputsIgnoreResourceEdits(t *testing.T) {
