@@ -150,7 +150,10 @@ func TestMergeFailedApplySkipsDependents(t *testing.T) {
 		t.Fatalf("a retry of the merge event started new applies: %d", n)
 	}
 
-	// Fixed, a human retries: everything applies and every lock goes.
+	// Fixed, a human retries. The failed apply left state behind (the
+	// resource is tainted), so the first `plumb apply` shows the new plan
+	// instead of applying what nobody reviewed; the next one applies it,
+	// and then everything after it, and every lock goes.
 	os.Remove(filepath.Join(out, "fail-base-dev"))
 	cmd, id := w.comment(7, "alice", "plumb apply")
 	if err := w.handle(cmd); err != nil {
@@ -158,6 +161,14 @@ func TestMergeFailedApplySkipsDependents(t *testing.T) {
 	}
 	if r := w.gh.Reactions("acme", "infra", id); len(r) != 1 || r[0] != "eyes" {
 		t.Errorf("reactions to the accepted command: %v, want eyes", r)
+	}
+	runs = w.applies(merge)
+	if r := runs["base-dev"]; r.Status != plumb.RunFailed || !strings.Contains(strings.Join(r.Differences, "\n"), "null_resource.step") {
+		t.Fatalf("base-dev after the first retry: %s %q %v; want the new plan (replace of the tainted step) shown, not applied", r.Status, r.Error, r.Differences)
+	}
+	cmd, _ = w.comment(7, "alice", "plumb apply")
+	if err := w.handle(cmd); err != nil {
+		t.Fatalf("plumb apply: %v", err)
 	}
 	runs = w.applies(merge)
 	for _, p := range []string{"base-dev", "app-dev", "app-prod"} {
