@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +70,10 @@ const backendOverride = "zz_plumb_backend_override.tf"
 // prepare materialises the commit, picks the engine, wires the backend and
 // runs init when its inputs changed. Engine output goes to log.
 func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Writer) (*workdir, error) {
-	root, release, err := r.trees.get(ctx, t.Commit, t.Tree)
+	// One worktree per repo and commit: the backend override written into
+	// it points at that repo's state (a fork and its upstream share commits).
+	repoSum := sha256.Sum256([]byte(t.Repo))
+	root, release, err := r.trees.get(ctx, t.Commit+"-"+hex.EncodeToString(repoSum[:4]), t.Tree)
 	if err != nil {
 		return nil, err
 	}
