@@ -206,7 +206,6 @@ func (j *MergeJob) Apply(ctx context.Context, b *mergeBatch, log *slog.Logger) e
 			rep.Run, rep.Differences, rep.Next = run, run.Differences, nextStep(run)
 			j.settle(ctx, b.targets[i], locks[i], run, prior[i] != nil)
 			if prior[i] == nil {
-				j.applyStatus(ctx, b.ev.Repo, b.merge, run)
 				if err := j.Forge.ReportPlans(ctx, b.rep); err != nil {
 					log.Warn("report applies", "err", err) // the final report below retries
 				}
@@ -223,10 +222,8 @@ func (j *MergeJob) Apply(ctx context.Context, b *mergeBatch, log *slog.Logger) e
 	return nil
 }
 
+// report writes the apply comment and the plumb/apply statuses.
 func (j *MergeJob) report(ctx context.Context, b *mergeBatch) error {
-	for i := range b.rep.Projects {
-		j.applyStatus(ctx, b.ev.Repo, b.merge, b.rep.Projects[i].Run)
-	}
 	if err := j.Forge.ReportPlans(ctx, b.rep); err != nil {
 		return fmt.Errorf("report applies on %s#%d: %w", b.ev.Repo, b.ev.PR, err)
 	}
@@ -334,26 +331,6 @@ func (j *MergeJob) settle(ctx context.Context, t runner.Target, l plumb.Lock, ru
 	}
 }
 
-func (j *MergeJob) applyStatus(ctx context.Context, repo, sha string, run *plumb.Run) {
-	if run == nil || run.Status == plumb.RunQueued {
-		return
-	}
-	state, desc := "success", "Applied"
-	switch run.Status {
-	case plumb.RunNoChanges:
-		desc = "No changes"
-	case plumb.RunApplied:
-		desc = fmt.Sprintf("Applied: +%d ~%d -%d", run.Summary.Add, run.Summary.Change, run.Summary.Destroy)
-	case plumb.RunBlocked:
-		state, desc = "pending", "Waiting for the lock held by "+run.BlockedBy
-	case plumb.RunSkipped:
-		state, desc = "failure", "Skipped: "+firstLine(run.Error)
-	default:
-		state, desc = "failure", firstLine(run.Error)
-	}
-	j.status(ctx, repo, sha, "plumb/apply: "+run.Project, state, truncate(desc, 140))
-}
-
 // nextStep tells people what to do about a run that applied nothing.
 func nextStep(run *plumb.Run) string {
 	switch {
@@ -378,10 +355,3 @@ func firstLine(s string) string {
 	return line
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}

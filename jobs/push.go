@@ -48,14 +48,19 @@ func (j *PushJob) Handle(ctx context.Context, ev plumb.Event) error {
 	}
 	log.Info("planning push to the default branch", "projects", len(targets), "unplanned_dirs", len(ch.Unplanned))
 	plans := j.Runner.PlanAll(ctx, targets, nil, nil)
+	rep := plumb.PlanReport{Repo: ev.Repo, Base: ch.Base, Head: ev.HeadSHA, Unplanned: ch.Unplanned}
 	var apply []runner.Target
 	var reviewed []*plumb.Run
 	for i, run := range plans {
-		j.status(ctx, ev.Repo, ev.HeadSHA, "plumb/plan: "+run.Project, planState(run), truncate(planDesc(run), 140))
+		rep.Projects = append(rep.Projects, plumb.ProjectReport{Run: run, Reasons: ch.Projects[i].Reasons})
 		if targets[i].Project.ApplyOnPush && run.Status == plumb.RunChanges {
 			apply = append(apply, targets[i])
 			reviewed = append(reviewed, run)
 		}
+	}
+	// No pull request: the report is the statuses on the pushed commit.
+	if err := j.Forge.ReportPlans(ctx, rep); err != nil {
+		return fmt.Errorf("report the plans of %s@%.12s: %w", ev.Repo, ev.HeadSHA, err)
 	}
 	if len(apply) == 0 {
 		return nil
@@ -63,25 +68,12 @@ func (j *PushJob) Handle(ctx context.Context, ev plumb.Event) error {
 	// apply_on_push is the project's owners saying a push needs no review:
 	// the plan just made is what gets applied, under the branch's lock.
 	log.Info("applying push (apply_on_push)", "projects", len(apply))
+	applied := plumb.PlanReport{Repo: ev.Repo, Kind: plumb.RunApply, Base: ch.Base, Head: ev.HeadSHA}
 	for _, run := range j.Runner.ApplyAll(ctx, apply, reviewed, runner.ApplyOptions{Reviewed: true, StopLaterEnvironments: true}) {
-		(&MergeJob{j.Env}).applyStatus(ctx, ev.Repo, ev.HeadSHA, run)
+		applied.Projects = append(applied.Projects, plumb.ProjectReport{Run: run})
+	}
+	if err := j.Forge.ReportPlans(ctx, applied); err != nil {
+		return fmt.Errorf("report the applies of %s@%.12s: %w", ev.Repo, ev.HeadSHA, err)
 	}
 	return nil
-}
-
-func planState(run *plumb.Run) string {
-	if run.Status == plumb.RunFailed {
-		return "failure"
-	}
-	return "success"
-}
-
-func planDesc(run *plumb.Run) string {
-	switch run.Status {
-	case plumb.RunFailed:
-		return firstLine(run.Error)
-	case plumb.RunNoChanges:
-		return "No changes"
-	}
-	return fmt.Sprintf("Plan: +%d ~%d -%d", run.Summary.Add, run.Summary.Change, run.Summary.Destroy)
 }
