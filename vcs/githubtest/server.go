@@ -29,7 +29,8 @@ const (
 
 // Server is an in-process stand-in for api.github.com and its git hosting.
 // Every API request is validated against GitHub's OpenAPI description; an
-// unknown route or a request the real API would reject fails the test.
+// unknown route or a request the real API would reject fails the test, and
+// so does an answer of the server's own that GitHub's schema would not allow.
 type Server struct {
 	t       testing.TB
 	srv     *httptest.Server
