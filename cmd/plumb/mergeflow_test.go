@@ -266,7 +266,17 @@ func TestServeLockLine(t *testing.T) {
 	deliver(w.mergedPayload(7))
 	w.waitKindComment(7, "apply", 2*time.Minute, "applied")
 	// The release wakes PR #8 at once: its lock retry is a minute away.
-	w.waitKindComment(8, "plan", time.Minute, "null_resource.eight")
+	// Its plan, against the state PR #7's apply left, honestly destroys
+	// what PR #7 added, since its branch predates it.
+	w.waitKindComment(8, "plan", time.Minute, "null_resource.eight", "null_resource.seven")
+	// Its author brings the branch up to date; the new head is planned
+	// (the lock is PR #8's now) and applied after its own merge.
+	w.local.Git("checkout", "-q", "eight")
+	w.local.Git("pull", "-q", "--no-rebase", "--no-edit", w.bare, "main")
+	head8 = w.local.Head()
+	w.local.Git("push", "-q", w.bare, "eight")
+	deliver(w.payload("synchronize", 8, "eight", head8, false))
+	w.waitKindComment(8, "plan", 2*time.Minute, head8[:12], "null_resource.eight")
 	merge8 := w.gh.MergePull(t, "acme", "infra", 8, "merge")
 	deliver(w.mergedPayload(8))
 	w.waitKindComment(8, "apply", 2*time.Minute, "applied")
