@@ -204,7 +204,9 @@ func (j *MergeJob) Apply(ctx context.Context, b *mergeBatch, log *slog.Logger) e
 		Finished: func(i int, run *plumb.Run) {
 			rep := &b.rep.Projects[i]
 			rep.Run, rep.Differences, rep.Next = run, run.Differences, nextStep(run)
-			j.settle(ctx, b.targets[i], locks[i], run, prior[i] != nil)
+			if b.pr.Merged { // applied before the merge: the lock stays until the merge
+				j.settle(ctx, b.targets[i], locks[i], run, prior[i] != nil)
+			}
 			if prior[i] == nil {
 				if err := j.Forge.ReportPlans(ctx, b.rep); err != nil {
 					log.Warn("report applies", "err", err) // the final report below retries

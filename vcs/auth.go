@@ -89,6 +89,8 @@ func newClient(cfg GitHubConfig) (client, appClient *github.Client, creds creden
 		if cfg.InstallationID == 0 || len(cfg.PrivateKey) == 0 {
 			return nil, nil, nil, plumb.Errorf(plumb.EINVALID, "github app %d: installation id and private key are required", cfg.AppID)
 		}
+		// The key is a secret like a token: no comment or log may hold it.
+		cfg.Redactor.Add(strings.TrimSpace(string(cfg.PrivateKey)))
 		itr, err := ghinstallation.New(base, cfg.AppID, cfg.InstallationID, cfg.PrivateKey)
 		if err != nil {
 			// The key's bytes are not in this error: ghinstallation reports

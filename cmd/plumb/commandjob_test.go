@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/vcs/githubtest"
 )
 
@@ -90,4 +91,44 @@ func TestCommentCommands(t *testing.T) {
 	if last := cs[len(cs)-1].Body; !strings.Contains(last, "forks are never applied") {
 		t.Errorf("fork PR apply: reply %q", last)
 	}
+}
+
+// With --apply-before-merge, `plumb apply` applies an open pull request's
+// reviewed plans at its head, for those --appliers allows; its merge then
+// has nothing left to apply for them.
+func TestCommentApplyBeforeMerge(t *testing.T) {
+	t.Parallel()
+	w := newPRWorld(t)
+	w.env.Settings.ApplyBeforeMerge = true
+	w.env.Settings.Appliers = []string{"acme/platform"}
+	w.gh.SetPermission("acme", "infra", "alice", "write")
+	head := w.push("label", "modules/label/main.tf", labelV2)
+	if err := w.handle(w.event("opened", 7, "label", head, false)); err != nil {
+		t.Fatal(err)
+	}
+	last := func() string { cs := w.comments(7); return cs[len(cs)-1].Body }
+	ev, _ := w.comment(7, "alice", "plumb apply -p app-dev")
+	if err := w.handle(ev); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(last(), "limited to acme/platform") {
+		t.Fatalf("an applier outside the configured team was not refused: %s", last())
+	}
+	w.gh.AddTeamMember("acme", "platform", "alice")
+	ev, _ = w.comment(7, "alice", "plumb apply -p app-dev")
+	if err := w.handle(ev); err != nil {
+		t.Fatal(err)
+	}
+	runs := w.applies(head)
+	wantStatus(t, runs, "app-dev", plumb.RunApplied, "")
+	if r := runs["app-prod"]; r != nil && r.Status == plumb.RunApplied {
+		t.Errorf("app-prod was applied though the command named only app-dev")
+	}
+	merge, merged := w.merged(7, "merge")
+	if err := w.handle(merged); err != nil {
+		t.Fatal(err)
+	}
+	runs = w.applies(merge)
+	wantStatus(t, runs, "app-dev", plumb.RunNoChanges, "")
+	wantStatus(t, runs, "app-prod", plumb.RunApplied, "")
 }
