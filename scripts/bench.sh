@@ -89,10 +89,26 @@ section_webhook() {
   row "webhook: p99 latency of a 202 (p50)" "< 20 ms" "${p99} ms (${p50} ms)"
 }
 
-# scripts/bench.sh [planner|runner|webhook]...: all sections, or the named ones.
+# --- merge: merged pull request to apply comment, against raw tofu apply ---
+section_merge() {
+  echo "merge: plumb serve on the GitHub test server, 3 merged one-project pull requests; raw 'tofu apply' of the same change in a copy" >&2
+  local out overhead latency raw
+  if ! out=$(. .tools/env.sh && go test -run '^$' -bench MergeApplyLatency -benchtime 3x ./cmd/plumb); then
+    echo "$out" >&2
+    return 1
+  fi
+  echo "$out" >&2
+  overhead=$(bench_value "$out" BenchmarkMergeApplyLatency overhead-s)
+  latency=$(bench_value "$out" BenchmarkMergeApplyLatency latency-s)
+  raw=$(bench_value "$out" BenchmarkMergeApplyLatency raw-apply-s)
+  row "merge: apply latency, 1 project, minus raw tofu apply" "<= 1 s" \
+    "$(awk -v o="$overhead" -v l="$latency" -v r="$raw" 'BEGIN { printf "%.2f s (latency %.2f s, raw apply %.2f s)", o, l, r }')"
+}
+
+# scripts/bench.sh [planner|runner|webhook|merge]...: all sections, or the named ones.
 main() {
   local sections=("$@")
-  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook)
+  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook merge)
   local s
   for s in "${sections[@]}"; do
     "section_$s"
