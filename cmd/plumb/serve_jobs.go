@@ -5,20 +5,22 @@ import (
 	"path/filepath"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/runner"
 	"github.com/plumbhq/plumb/server"
 	"github.com/plumbhq/plumb/vcs"
 )
 
-// eventHandler builds what the queue workers call: the pull request job,
-// reporting to GitHub. Without GitHub credentials every event is recorded
+// eventHandler builds what the queue workers call: the jobs, reporting to
+// GitHub. Without GitHub credentials every event is recorded
 // as failed with the reason, never dropped.
-func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, dir string, metrics *server.Metrics) (plumb.EventHandler, error) {
+func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, dir string, metrics *server.Metrics,
+	wake func(ctx context.Context, repo string, pr int) error) (plumb.EventHandler, error) {
 	if c.GitHubToken == "" {
 		m.Logger.Warn("no GitHub token (--github-token or PLUMB_GITHUB_TOKEN): deliveries are stored but not planned")
 		return unhandled{reason: "no GitHub token configured: set --github-token or PLUMB_GITHUB_TOKEN and redeliver"}, nil
 	}
-	forge, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: c.GitHubURL, Token: c.GitHubToken, Redactor: m.Redactor})
+	forge, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: c.GitHubURL, Token: c.GitHubToken, Redactor: m.Redactor, Logger: m.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -37,22 +39,14 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 	} else if n > 0 {
 		m.Logger.Warn("runs interrupted by the last stop marked failed; their events are retried", "runs", n)
 	}
-	return &runner.PullRequestJob{
-		Runner: r, Store: st, Forge: forge, Logger: m.Logger,
-		Git:        gitSource{&vcs.Mirrors{Dir: filepath.Join(dir, "repos"), Credentials: forge.GitCredentials}},
-		PlanDrafts: c.PlanDrafts, AllowForks: c.AllowForks, Head: prHead(forge),
-	}, nil
-}
-
-// prHead reads a pull request's head and state from GitHub.
-func prHead(g *vcs.GitHub) func(ctx context.Context, repo string, pr int) (string, bool, error) {
-	return func(ctx context.Context, repo string, pr int) (string, bool, error) {
-		p, err := g.PullRequest(ctx, repo, pr)
-		if err != nil {
-			return "", false, err
-		}
-		return p.HeadSHA, p.State == "open", nil
-	}
+	return jobs.New(&jobs.Env{
+		Runner: r, Store: st, Forge: forge, Logger: m.Logger, Wake: wake,
+		Git: gitSource{&vcs.Mirrors{Dir: filepath.Join(dir, "repos"), Credentials: forge.GitCredentials}},
+		Settings: jobs.Settings{
+			PlanDrafts: c.PlanDrafts, AllowForks: c.AllowForks, ApplyBeforeMerge: c.ApplyBeforeMerge,
+			Appliers: c.Appliers, LockRetry: c.LockRetry, LockMaxAge: c.LockMaxAge,
+		},
+	}), nil
 }
 
 type unhandled struct{ reason string }
