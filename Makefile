@@ -19,8 +19,10 @@ tools:
 check:
 	scripts/check.sh
 
+# Every test runs under the race detector, and so does the plumb binary the
+# end-to-end tests start (queue workers, jobs, locks and the runner share it).
 unit: tools
-	$(GO) test ./...
+	PLUMB_E2E_RACE=1 $(GO) test -race ./...
 
 fuzz: tools
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh

@@ -92,8 +92,16 @@ func (j *MergeJob) batchFor(ctx context.Context, ev plumb.Event, pr *plumb.PullR
 		return nil, plumb.Errorf(plumb.EINVALID, "%s#%d is merged but GitHub names no merge commit", ev.Repo, ev.PR)
 	}
 	// What the pull request changed, as it was reviewed: its affected set
-	// between its merge base and its head.
-	ch, _, err := j.change(ctx, ev.Repo, ev.CloneURL, pr.BaseSHA, pr.HeadSHA)
+	// between the base its plans were made against and its head. (After a
+	// merge, base.sha may already contain the head, whose merge base with
+	// it is then the head itself: an empty change.)
+	base := pr.BaseSHA
+	if plans, err := j.Store.Runs(ctx, plumb.RunFilter{Repo: ev.Repo, Kind: plumb.RunPlan, Commit: pr.HeadSHA, Trigger: prTrigger(ev.PR), Limit: 1}); err != nil {
+		return nil, err
+	} else if len(plans) == 1 && plans[0].Base != "" {
+		base = plans[0].Base
+	}
+	ch, _, err := j.change(ctx, ev.Repo, ev.CloneURL, base, pr.HeadSHA)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,13 @@ func BuildPlumb(t testing.TB) string {
 		}
 		plumbBin.dir = dir
 		bin := filepath.Join(dir, "plumb")
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/plumb")
+		args := []string{"build", "-o", bin}
+		if os.Getenv("PLUMB_E2E_RACE") != "" {
+			// The end-to-end tests then also find data races in the server
+			// (queue workers, jobs and the runner share it).
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/plumb")...)
 		cmd.Dir = rootDir
 		if out, err := cmd.CombinedOutput(); err != nil {
 			plumbBin.err = "testenv: go build ./cmd/plumb: " + err.Error() + "\n" + string(out)
