@@ -58,6 +58,17 @@ func (j *CommandJob) Handle(ctx context.Context, ev plumb.Event) error {
 	log.Info("comment command accepted", "command", cmd.Verb, "projects", cmd.Projects)
 	sel := Selector{Projects: cmd.Projects, Dir: cmd.Dir, Workspace: cmd.Workspace}
 	j.audit(ctx, ev, "command "+cmd.Verb, strings.Join(cmd.Projects, ","), pr.HeadSHA)
+	err = j.run(ctx, ev, cmd, pr, sel, log)
+	if plumb.ErrorCode(err) == plumb.EINVALID {
+		// The command cannot be done as asked (no such project, …): the
+		// person who asked is told, and the event is done.
+		log.Info("comment command not done", "command", cmd.Verb, "why", plumb.ErrorMessage(err))
+		return j.reply(ctx, ev, fmt.Sprintf("@%s `plumb %s` not done: %s", ev.Sender, cmd.Verb, plumb.ErrorMessage(err)))
+	}
+	return err
+}
+
+func (j *CommandJob) run(ctx context.Context, ev plumb.Event, cmd Command, pr *plumb.PullRequest, sel Selector, log *slog.Logger) error {
 	switch cmd.Verb {
 	case "plan":
 		return (&PullRequestJob{j.Env}).Plan(ctx, eventOf(ev, pr), sel, log)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -67,6 +68,25 @@ func TestCommentCommands(t *testing.T) {
 	}
 	if len(w.locks()) != 2 {
 		t.Errorf("an edited comment unlocked: locks %v", w.locks())
+	}
+
+	// plan -p plans that project again at the head, nothing else.
+	countPlans := func(project string) int {
+		runs, err := w.store.Runs(context.Background(), plumb.RunFilter{Kind: plumb.RunPlan, Project: project, Commit: head})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(runs)
+	}
+	devBefore, prodBefore := countPlans("app-dev"), countPlans("app-prod")
+	if id, got := say("alice", "plumb plan -p app-dev"); len(got) != 0 || len(w.gh.Reactions("acme", "infra", id)) != 1 {
+		t.Errorf("plumb plan -p app-dev: replies %q, reactions %v; want eyes and the plan comment", got, w.gh.Reactions("acme", "infra", id))
+	}
+	if countPlans("app-dev") != devBefore+1 || countPlans("app-prod") != prodBefore {
+		t.Errorf("plumb plan -p app-dev planned app-dev %d→%d, app-prod %d→%d times", devBefore, countPlans("app-dev"), prodBefore, countPlans("app-prod"))
+	}
+	if _, got := say("alice", "plumb plan -p nope"); len(got) != 1 || !strings.Contains(got[0], "nope") {
+		t.Errorf("plumb plan of an unknown project: replies %q, want one naming it", got)
 	}
 
 	// unlock -p releases that project's lock only, then all.
