@@ -25,7 +25,7 @@ type rule struct {
 // production lists every package cmd/plumb may wire together: everything
 // but the test-only helpers.
 var production = []string{
-	"", "planner", "policy", "drift", "runner", "jobs", "vcs", "server", "queue",
+	"", "planner", "policy", "drift", "engine", "runner", "jobs", "vcs", "server", "queue",
 	"store", "store/sqlite", "store/postgres", "internal/sqlmigrate",
 }
 
@@ -38,10 +38,11 @@ var rules = map[string]rule{
 		todo: []string{"vcs"}},
 	"policy": {imports: []string{""}},
 	"drift":  {imports: []string{""}},
-	"runner": {imports: []string{"", "planner", "policy", "drift"}, tests: []string{"internal/testenv"},
+	"engine": {imports: []string{""}, tests: []string{"internal/testenv"}},
+	"runner": {imports: []string{"", "planner", "policy", "drift", "engine"}, tests: []string{"internal/testenv"},
 		// TODO(import-rules): runner tests import store/sqlite; move to cmd/plumb e2e.
 		todo: []string{"store/sqlite"}},
-	"jobs": {imports: []string{"", "planner", "policy", "drift", "runner"}, tests: []string{"internal/testenv"}},
+	"jobs": {imports: []string{"", "planner", "policy", "drift", "engine", "runner"}, tests: []string{"internal/testenv"}},
 
 	// Adapters: each reaches plumb only through the root.
 	"vcs": {imports: []string{""}, tests: []string{"internal/testenv", "vcs/githubtest"}},

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/engine"
 )
 
 // Runner executes runs. Configure the exported fields, then call New's
@@ -24,7 +25,7 @@ import (
 type Runner struct {
 	dataDir  string
 	store    plumb.Store
-	engines  []EngineBinary
+	engines  []engine.Binary
 	env      map[string]string
 	redactor *plumb.Redactor
 	logger   *slog.Logger
@@ -49,7 +50,7 @@ type Runner struct {
 type Config struct {
 	DataDir string
 	Store   plumb.Store
-	Engines []EngineBinary // from FindEngines
+	Engines []engine.Binary // from FindEngines
 	// Env is the environment engines run with (os.Environ() plus plumb's
 	// additions). TF_VAR_* entries reach the engine as a 0600 var file.
 	Env []string
@@ -104,7 +105,7 @@ func New(cfg Config) (*Runner, error) {
 		r.logger = slog.New(slog.DiscardHandler)
 	}
 	var dropped []string
-	r.env, dropped = engineEnv(envMap(cfg.Env), cfg.Credentials)
+	r.env, dropped = engine.Environment(envMap(cfg.Env), cfg.Credentials)
 	if len(dropped) > 0 {
 		r.logger.Warn("variables not passed to engines: their values hold plumb's own credentials", "names", dropped)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-exec/tfexec"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/engine"
 )
 
 // Target is one project at one commit: what a run acts on.
@@ -52,7 +53,7 @@ func workspaceOf(p plumb.Project) string {
 type workdir struct {
 	dir     string // the project directory inside the worktree
 	dataDir string // per project+workspace: TF_DATA_DIR, init fingerprint
-	bin     EngineBinary
+	bin     engine.Binary
 	cfg     rootConfig
 	tf      *tfexec.Terraform
 	varFile string // "" or a 0600 var file to delete after the run
@@ -88,9 +89,9 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, plumb.Errorf(plumb.ENOTFOUND, "project %s: directory %s does not exist at commit %.12s", t.Project.Name, t.Project.Dir, t.Commit)
 	}
-	engine := t.Project.Engine
-	if engine == "" {
-		engine = plumb.EngineTofu
+	kind := t.Project.Engine
+	if kind == "" {
+		kind = plumb.EngineTofu
 	}
 	w.dir, w.dataDir = dir, r.projectDataDir(t.Repo, t.Project.Dir, workspaceOf(t.Project))
 	if _, err := fs.Stat(t.Tree, path.Join(t.Project.Dir, ".terraform.lock.hcl")); err == nil {
@@ -100,9 +101,9 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	for _, m := range t.Project.Modules {
 		modDirs = append(modDirs, filepath.Join(root, filepath.FromSlash(m)))
 	}
-	w.cfg = readRootConfig(dir, modDirs, engine == plumb.EngineTofu)
+	w.cfg = readRootConfig(dir, modDirs, kind == plumb.EngineTofu)
 
-	if w.bin, err = r.engineFor(t.Project, engine, w.cfg); err != nil {
+	if w.bin, err = r.engineFor(t.Project, kind, w.cfg); err != nil {
 		return nil, err
 	}
 	if !w.cfg.hasBackend {
@@ -117,7 +118,7 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 		return nil, fmt.Errorf("project %s: %w", t.Project.Name, err)
 	}
 	if err := r.init(ctx, w, log); err != nil {
-		return nil, fmt.Errorf("project %s: %s init: %w", t.Project.Name, engine, err)
+		return nil, fmt.Errorf("project %s: %s init: %w", t.Project.Name, kind, err)
 	}
 	if ws := workspaceOf(t.Project); ws != plumb.DefaultWorkspace {
 		if err := w.tf.WorkspaceSelect(ctx, ws); err != nil {
@@ -143,15 +144,15 @@ func (w *workdir) close() {
 
 // engineFor picks the binary for a project: its own version constraint,
 // else its required_version, else the configured default for the engine.
-func (r *Runner) engineFor(p plumb.Project, engine plumb.Engine, cfg rootConfig) (EngineBinary, error) {
+func (r *Runner) engineFor(p plumb.Project, kind plumb.Engine, cfg rootConfig) (engine.Binary, error) {
 	constraint := p.Version
 	if constraint == "" {
 		constraint = cfg.requiredVersion
 	}
 	if constraint == "" {
-		constraint = r.defaults[engine]
+		constraint = r.defaults[kind]
 	}
-	bin, err := SelectEngine(r.engines, engine, constraint)
+	bin, err := engine.Select(r.engines, kind, constraint)
 	if err != nil {
 		return bin, fmt.Errorf("project %s: %w", p.Name, err)
 	}
@@ -276,7 +277,7 @@ var tofuLocksCache = version.Must(version.NewVersion("1.10.5"))
 
 // locksPluginCache says whether bin's init serialises its own writes to
 // the shared plugin cache, so concurrent inits need no lock from plumb.
-func locksPluginCache(bin EngineBinary) bool {
+func locksPluginCache(bin engine.Binary) bool {
 	return bin.Engine == plumb.EngineTofu && bin.Version != nil && bin.Version.Core().GreaterThanOrEqual(tofuLocksCache)
 }
 

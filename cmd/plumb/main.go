@@ -18,7 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/plumbhq/plumb"
-	"github.com/plumbhq/plumb/runner"
+	"github.com/plumbhq/plumb/engine"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -170,8 +170,8 @@ func (m *Main) plumbCredentials(given ...string) []string {
 	if m.Environ != nil {
 		environ = m.Environ()
 	}
-	creds := append(runner.CredentialsInEnv(environ), given...)
-	m.Redactor.Add(runner.CredentialForms(creds...)...)
+	creds := append(engine.CredentialsInEnv(environ), given...)
+	m.Redactor.Add(engine.CredentialForms(creds...)...)
 	return creds
 }
 

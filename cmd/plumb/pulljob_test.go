@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/engine"
 	"github.com/plumbhq/plumb/internal/testenv"
 	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/runner"
@@ -65,7 +66,7 @@ func newPRWorldOf(t *testing.T, fixture, out string) *prWorld {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	r, err := runner.New(runner.Config{DataDir: data, Store: st, Engines: runner.FindEngines(ctx, runner.EngineSearch{Dirs: []string{testenv.Load(t).BinDir}}),
+	r, err := runner.New(runner.Config{DataDir: data, Store: st, Engines: engine.Find(ctx, engine.Search{Dirs: []string{testenv.Load(t).BinDir}}),
 		Env: append(testenv.Env(t), "TF_VAR_out_dir="+out), Redactor: red, Logger: logger})
 	if err != nil {
 		t.Fatal(err)

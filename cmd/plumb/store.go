@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/plumbhq/plumb"
-	"github.com/plumbhq/plumb/runner"
+	"github.com/plumbhq/plumb/engine"
 	"github.com/plumbhq/plumb/store/sqlite"
 )
 
@@ -25,12 +25,12 @@ func (m *Main) dataDirFor(repoRoot string) string {
 // findEngines lists the engines in --bin-dir and on PATH (only the given
 // ones, if any). With a data dir, their versions are remembered there until
 // a binary changes, so a run starts no engine just to ask.
-func (m *Main) findEngines(ctx context.Context, dataDir string, only ...plumb.Engine) []runner.EngineBinary {
-	s := runner.EngineSearch{Dirs: m.BinDirs, PATH: m.Getenv("PATH"), Only: only}
+func (m *Main) findEngines(ctx context.Context, dataDir string, only ...plumb.Engine) []engine.Binary {
+	s := engine.Search{Dirs: m.BinDirs, PATH: m.Getenv("PATH"), Only: only}
 	if dataDir != "" {
 		s.VersionCache = filepath.Join(dataDir, "engine-versions.json")
 	}
-	return runner.FindEngines(ctx, s)
+	return engine.Find(ctx, s)
 }
 
 // openStore opens the store in the data dir (see dataDirFor), creating the

@@ -1,4 +1,4 @@
-package runner
+package engine
 
 import (
 	"context"
@@ -29,10 +29,10 @@ func TestFindEnginesRemembersVersionsUntilABinaryChanges(t *testing.T) {
 	ctx := context.Background()
 	bin := t.TempDir()
 	calls := fakeEngine(t, bin, "1.10.6")
-	s := EngineSearch{Dirs: []string{bin}, Only: []plumb.Engine{plumb.EngineTofu}, VersionCache: filepath.Join(t.TempDir(), "versions.json")}
+	s := Search{Dirs: []string{bin}, Only: []plumb.Engine{plumb.EngineTofu}, VersionCache: filepath.Join(t.TempDir(), "versions.json")}
 	find := func(want string) {
 		t.Helper()
-		got := FindEngines(ctx, s)
+		got := Find(ctx, s)
 		if len(got) != 1 || got[0].VersionString() != want {
 			t.Fatalf("found %+v, want one tofu %s", got, want)
 		}

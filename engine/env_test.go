@@ -1,10 +1,8 @@
-package runner
+package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,8 +10,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/plumbhq/plumb"
 )
 
 // testKey stands in for a GitHub App's PEM private key: only its shape
@@ -44,7 +40,7 @@ func TestEngineEnv(t *testing.T) {
 		"KEY_CRLF":              strings.ReplaceAll(testKey, "\n", "\r\n"),
 		"PATH":                  "/usr/local/bin:/usr/bin:/bin",
 	}
-	kept, byValue := engineEnv(env, []string{token, dbURL, testKey, "", "ab"})
+	kept, byValue := Environment(env, []string{token, dbURL, testKey, "", "ab"})
 	var names []string
 	for k := range kept {
 		names = append(names, k)
@@ -102,29 +98,6 @@ func TestCredentialForms(t *testing.T) {
 	}
 }
 
-// TestNewKeepsCredentialsFromEngines: whatever Config.Env holds, the
-// runner's engine environment lacks plumb's credentials, and the warning
-// names what it dropped without showing it.
-func TestNewKeepsCredentialsFromEngines(t *testing.T) {
-	t.Parallel()
-	var logs bytes.Buffer
-	r, err := New(Config{
-		DataDir: t.TempDir(), Store: nopStore{},
-		Env:         []string{"PLUMB_WEBHOOK_SECRET=whsec-9876", "HOOK=whsec-9876", "TF_VAR_region=eu", "HOME=/home/u"},
-		Credentials: []string{"whsec-9876"},
-		Logger:      slog.New(slog.NewTextHandler(&logs, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(map[string]string{"TF_VAR_region": "eu", "HOME": "/home/u"}, r.env); diff != "" {
-		t.Errorf("engine env (-want +got):\n%s", diff)
-	}
-	if !strings.Contains(logs.String(), "HOOK") || strings.Contains(logs.String(), "whsec-9876") {
-		t.Errorf("warning should name HOOK and never show the value:\n%s", logs.String())
-	}
-}
-
 // TestEngineVersionWithoutCredentials: asking a binary its version starts
 // it, so that process gets no PLUMB_* variable nor their values either,
 // and no variable a flag's credential could hide in.
@@ -140,7 +113,7 @@ func TestEngineVersionWithoutCredentials(t *testing.T) {
 	t.Setenv("GITHUB_TOKEN", "ghp_probe-token-5555")
 	t.Setenv("HOOK_COPY", "flag-given-secret") // a flag's value: unknown to the probe
 	t.Setenv("HOME", "/home/ghp_probe-token-5555")
-	v, err := engineVersion(context.Background(), bin)
+	v, err := binaryVersion(context.Background(), bin)
 	if err != nil || v.String() != "1.10.6" {
 		t.Fatalf("version %v, %v", v, err)
 	}
@@ -152,6 +125,3 @@ func TestEngineVersionWithoutCredentials(t *testing.T) {
 		t.Errorf("the version probe's environment:\n%s", got)
 	}
 }
-
-// nopStore satisfies New; nothing here runs.
-type nopStore struct{ plumb.Store }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package runner
+package engine
 
 // fileStamp is "" where plumb does not read inodes: nothing is cached.
 func fileStamp(string) string { return "" }

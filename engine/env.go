@@ -1,4 +1,4 @@
-package runner
+package engine
 
 // What engines see (README-facing):
 //
@@ -163,11 +163,11 @@ func CredentialForms(values ...string) []string {
 	return out
 }
 
-// engineEnv is env without plumb's credentials: every PLUMB_* variable
+// Environment is env without plumb's credentials: every PLUMB_* variable
 // and every variable whose value contains a form of one of credentials.
 // byValue lists, sorted, the other variables dropped for their value: the
 // ones a user may have meant for a provider and deserves to hear about.
-func engineEnv(env map[string]string, credentials []string) (kept map[string]string, byValue []string) {
+func Environment(env map[string]string, credentials []string) (kept map[string]string, byValue []string) {
 	forms := CredentialForms(credentials...)
 	kept = make(map[string]string, len(env))
 	for k, v := range env {
@@ -184,7 +184,7 @@ func engineEnv(env map[string]string, credentials []string) (kept map[string]str
 	return kept, byValue
 }
 
-// probeNames and probePrefixes are what FindEngines passes to a binary it
+// probeNames and probePrefixes are what Find passes to a binary it
 // asks its version: enough to find and start it, also through a version
 // manager's shim (tfenv, tofuenv, tenv, asdf, mise), and nothing else. The
 // probe runs before any Runner knows the credentials given as flags, so
@@ -195,7 +195,7 @@ var (
 	probePrefixes = []string{"LC_", "XDG_", "TFENV_", "TOFUENV_", "TENV_", "ASDF_", "MISE_"}
 )
 
-// probeEnv is the environment FindEngines asks a binary its version in
+// probeEnv is the environment Find asks a binary its version in
 // (the binary is an engine too): the variables above from environ, minus
 // any holding a credential found in its PLUMB_* variables.
 func probeEnv(environ []string) []string {
@@ -205,11 +205,21 @@ func probeEnv(environ []string) []string {
 			probe[k] = v
 		}
 	}
-	kept, _ := engineEnv(probe, CredentialsInEnv(environ))
+	kept, _ := Environment(probe, CredentialsInEnv(environ))
 	out := make([]string, 0, len(kept))
 	for k, v := range kept {
 		out = append(out, k+"="+v)
 	}
 	sort.Strings(out)
 	return out
+}
+
+func envMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			m[k] = v
+		}
+	}
+	return m
 }

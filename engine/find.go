@@ -1,4 +1,4 @@
-package runner
+package engine
 
 import (
 	"context"
@@ -21,13 +21,13 @@ import (
 // products are the engines plumb runs. hc-install knows Terraform but not
 // OpenTofu, so both are defined here with one version getter.
 var products = map[plumb.Engine]*product.Product{
-	plumb.EngineTofu:      {Name: "tofu", BinaryName: func() string { return "tofu" }, GetVersion: engineVersion},
-	plumb.EngineTerraform: {Name: "terraform", BinaryName: func() string { return "terraform" }, GetVersion: engineVersion},
+	plumb.EngineTofu:      {Name: "tofu", BinaryName: func() string { return "tofu" }, GetVersion: binaryVersion},
+	plumb.EngineTerraform: {Name: "terraform", BinaryName: func() string { return "terraform" }, GetVersion: binaryVersion},
 }
 
-// engineVersion asks a binary for its version. Both engines answer
+// binaryVersion asks a binary for its version. Both engines answer
 // `version -json` with {"terraform_version": "..."}.
-func engineVersion(ctx context.Context, path string) (*version.Version, error) {
+func binaryVersion(ctx context.Context, path string) (*version.Version, error) {
 	cmd := exec.CommandContext(ctx, path, "version", "-json")
 	cmd.Env = probeEnv(os.Environ()) // the binary is an engine: no plumb credentials
 	out, err := cmd.Output()
@@ -43,18 +43,18 @@ func engineVersion(ctx context.Context, path string) (*version.Version, error) {
 	return version.NewVersion(v.Version)
 }
 
-// EngineBinary is one installed engine.
-type EngineBinary struct {
+// Binary is one installed engine.
+type Binary struct {
 	Engine  plumb.Engine     `json:"engine"`
 	Version *version.Version `json:"-"`
 	Path    string           `json:"path"`
 }
 
 // VersionString is the version without a leading "v".
-func (b EngineBinary) VersionString() string { return b.Version.String() }
+func (b Binary) VersionString() string { return b.Version.String() }
 
-// EngineSearch says where FindEngines looks.
-type EngineSearch struct {
+// Search says where Find looks.
+type Search struct {
 	Dirs []string // plumb's bin dirs, searched first
 	PATH string   // then these PATH entries
 	// Only, if set, limits the search to these engines: asking a binary its
@@ -65,12 +65,12 @@ type EngineSearch struct {
 	VersionCache string
 }
 
-// FindEngines lists every engine binary in s.Dirs and then in s.PATH,
+// Find lists every engine binary in s.Dirs and then in s.PATH,
 // named tofu, terraform, or tofu_<version> / terraform_<version> (so one
 // bin dir can hold several versions). Shadowed duplicates of the same path
 // are listed once; unusable binaries are skipped.
-func FindEngines(ctx context.Context, s EngineSearch) []EngineBinary {
-	var found []EngineBinary
+func Find(ctx context.Context, s Search) []Binary {
+	var found []Binary
 	seen := map[string]bool{}
 	cache := loadVersionCache(s.VersionCache)
 	search := append(append([]string{}, s.Dirs...), filepath.SplitList(s.PATH)...)
@@ -103,7 +103,7 @@ func FindEngines(ctx context.Context, s EngineSearch) []EngineBinary {
 					}
 					cache.put(real, stamp, v)
 				}
-				found = append(found, EngineBinary{Engine: engine, Version: v, Path: path})
+				found = append(found, Binary{Engine: engine, Version: v, Path: path})
 			}
 		}
 	}
@@ -118,18 +118,18 @@ func candidates(dir, name string) []string {
 	return append(out, versioned...)
 }
 
-// SelectEngine picks the newest installed binary of engine that satisfies
+// Select picks the newest installed binary of engine that satisfies
 // constraint (any version when constraint is empty). The error names the
 // constraint and what is installed.
-func SelectEngine(bins []EngineBinary, engine plumb.Engine, constraint string) (EngineBinary, error) {
+func Select(bins []Binary, engine plumb.Engine, constraint string) (Binary, error) {
 	var cs version.Constraints
 	if strings.TrimSpace(constraint) != "" {
 		var err error
 		if cs, err = version.NewConstraint(constraint); err != nil {
-			return EngineBinary{}, plumb.Errorf(plumb.EINVALID, "version constraint %q: %v", constraint, err)
+			return Binary{}, plumb.Errorf(plumb.EINVALID, "version constraint %q: %v", constraint, err)
 		}
 	}
-	var best *EngineBinary
+	var best *Binary
 	var have []string
 	for i, b := range bins {
 		if b.Engine != engine {
@@ -147,7 +147,7 @@ func SelectEngine(bins []EngineBinary, engine plumb.Engine, constraint string) (
 		return *best, nil
 	}
 	if len(have) == 0 {
-		return EngineBinary{}, plumb.Errorf(plumb.ENOTFOUND, "no %s binary found on PATH or in --bin-dir; run `make tools` and `. .tools/env.sh`, or install %s", engine, engine)
+		return Binary{}, plumb.Errorf(plumb.ENOTFOUND, "no %s binary found on PATH or in --bin-dir; run `make tools` and `. .tools/env.sh`, or install %s", engine, engine)
 	}
-	return EngineBinary{}, plumb.Errorf(plumb.ENOTFOUND, "no installed %s satisfies %q; installed: %s", engine, constraint, strings.Join(have, ", "))
+	return Binary{}, plumb.Errorf(plumb.ENOTFOUND, "no installed %s satisfies %q; installed: %s", engine, constraint, strings.Join(have, ", "))
 }

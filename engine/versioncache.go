@@ -1,7 +1,8 @@
-package runner
+package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -68,7 +69,13 @@ func (c *versionCache) save() {
 	if err != nil {
 		return
 	}
-	if os.MkdirAll(filepath.Dir(c.path), 0o700) == nil {
-		_ = writeFileAtomic(c.path, b, 0o600)
+	// Written aside and renamed, so a concurrent reader (another plumb on
+	// the data dir) sees the old cache or the new one, never half of one.
+	if os.MkdirAll(filepath.Dir(c.path), 0o700) != nil {
+		return
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", c.path, os.Getpid())
+	if os.WriteFile(tmp, b, 0o600) == nil && os.Rename(tmp, c.path) != nil {
+		os.Remove(tmp)
 	}
 }

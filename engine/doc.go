@@ -1,0 +1,6 @@
+// Package engine knows the engine binaries plumb runs (OpenTofu and
+// Terraform): where they are, which version each is (remembered in the
+// data dir until a binary changes), which one a project's constraint
+// picks, and what environment an engine may see: never plumb's own
+// credentials. It imports only the root package and hc-install.
+package engine
