@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,8 +27,7 @@ import (
 // state follows plumb's, and reports the medians: overhead-s (latency minus
 // raw apply), latency-s and raw-apply-s; each iteration's log line splits
 // its latency at the server's own timestamps (phases). scripts/bench.sh
-// runs it with -benchtime 3x; PLUMB_BENCH_SERVE_LOG keeps the server's
-// JSON log there.
+// runs it with -benchtime 3x.
 func BenchmarkMergeApplyLatency(b *testing.B) {
 	if testing.Short() {
 		b.Skip("starts plumb serve and real tofu")
@@ -51,74 +48,29 @@ func BenchmarkMergeApplyLatency(b *testing.B) {
 	b.ReportMetric(median(raw), "raw-apply-s")
 }
 
-// benchWorld is acme/infra (the mono fixture) on a GitHub test server with
-// one plumb serve on it, plus the raw copy the yardstick applies in. The
-// end-to-end helpers (startServe, prWorld) take a *testing.T, which a
-// benchmark does not have; this is their testing.TB subset.
+// benchWorld is the GitHub world of the end-to-end tests with one plumb
+// serve on it, plus the raw copy of the repository the yardstick applies in.
 type benchWorld struct {
-	b      *testing.B
-	gh     *githubtest.Server
-	local  *testenv.Repo
-	bare   string
+	*prWorld
+	s      *served
 	data   string     // plumb serve's data dir
 	db     *sqlite.DB // its database, read beside it (WAL)
-	events string     // plumb serve's /events URL
-	log    string     // plumb serve's stderr
 	raw    string     // the yardstick's copy of the repository
 	rawEnv []string
 	tofu   string
 }
 
 func newBenchWorld(b *testing.B) *benchWorld {
-	w := &benchWorld{b: b, gh: githubtest.NewServer(b), local: testenv.NewRepo(b, "fixtures/mono"), tofu: testenv.Load(b).Tofu}
-	w.bare = w.gh.InitRepo(b, "acme", "infra")
-	w.local.Git("push", "-q", w.bare, "main")
+	w := &benchWorld{prWorld: newGitHubWorld(b), data: b.TempDir(), tofu: testenv.Load(b).Tofu}
 	w.raw = filepath.Join(b.TempDir(), "infra")
 	if err := os.CopyFS(w.raw, os.DirFS(w.local.Dir)); err != nil {
 		b.Fatal(err)
 	}
 	w.rawEnv = append(testenv.Env(b), "TF_VAR_out_dir="+b.TempDir())
-	w.serve(append(testenv.Env(b), "TF_VAR_out_dir="+b.TempDir(), "PLUMB_GITHUB_TOKEN="+w.gh.Token()))
+	env := append(testenv.Env(b), "TF_VAR_out_dir="+b.TempDir(), "PLUMB_GITHUB_TOKEN="+w.gh.Token())
+	w.s = startServe(b, w.data, env, "--webhook-secret", githubtest.Secret, "--github-url", w.gh.EnterpriseURL())
+	w.db = openStore(b, w.data)
 	return w
-}
-
-// serve starts plumb serve as startServe does, its log kept in a file.
-func (w *benchWorld) serve(env []string) {
-	b := w.b
-	w.log = os.Getenv("PLUMB_BENCH_SERVE_LOG")
-	if w.log == "" {
-		w.log = filepath.Join(b.TempDir(), "serve.log")
-	}
-	f, err := os.Create(w.log)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w.data = b.TempDir()
-	cmd := exec.Command(testenv.BuildPlumb(b), "serve", "--listen", "127.0.0.1:0", "--data-dir", w.data, "--log-format", "json",
-		"--webhook-secret", githubtest.Secret, "--github-url", w.gh.EnterpriseURL())
-	cmd.Env = env
-	addr := make(chan string, 1)
-	cmd.Stderr = io.MultiWriter(f, &logWatch{addr: addr})
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		guard := time.AfterFunc(40*time.Second, func() { cmd.Process.Kill() })
-		cmd.Wait()
-		guard.Stop()
-		f.Close()
-	})
-	select {
-	case a := <-addr:
-		w.events = "http://" + a + "/events"
-	case <-time.After(60 * time.Second):
-		b.Fatalf("plumb serve not listening after 60s:\n%s", w.logTail())
-	}
-	if w.db, err = sqlite.Open(context.Background(), filepath.Join(w.data, "plumb.db")); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { w.db.Close() })
 }
 
 // merged is one merge's timeline: the 202 of its delivery, and the edit of
@@ -131,50 +83,30 @@ type merged struct {
 // mergeOne opens pull request i+10 adding one resource to app-prod, waits
 // for its plan, merges it and waits for the apply comment.
 func (w *benchWorld) mergeOne(i int) merged {
-	b, n := w.b, i+10
-	branch := fmt.Sprintf("bench%d", i)
+	n, branch := i+10, fmt.Sprintf("bench%d", i)
 	w.local.Git("checkout", "-q", "main")
 	w.local.Git("pull", "-q", "--ff-only", w.bare, "main")
-	base := w.local.Head()
-	w.local.Git("checkout", "-q", "-b", branch)
-	w.local.Write(benchFile(i), benchResource(i))
-	head := w.local.Commit("bench " + branch)
-	w.local.Git("push", "-q", w.bare, branch)
-
-	pr := githubtest.PullRequest{Number: n, Title: branch, HeadRef: branch, HeadSHA: head, BaseRef: "main", BaseSHA: base, State: "open"}
-	w.gh.AddPull("acme", "infra", pr)
-	opened, _ := w.deliver(w.gh.PullRequestPayload(b, "opened", "acme", "infra", pr), "opened")
-	w.waitComment(n, "plan", 3*time.Minute, "null_resource."+branch)
+	w.main = w.local.Head()
+	head := w.push(branch, benchFile(i), benchResource(i))
+	opened, _ := w.deliver(w.payload("opened", n, branch, head, false), "opened")
+	w.waitKindComment(n, "plan", 3*time.Minute, "null_resource."+branch)
+	// The plan job ends before the merge, so nothing overlaps the measurement.
 	w.waitProcessed(opened)
 	w.gh.AddReview("acme", "infra", n, "alice", "APPROVED")
-
-	merge := w.gh.MergePull(b, "acme", "infra", n, "merge")
-	p, _ := w.gh.Pull("acme", "infra", n)
-	delivery, accepted := w.deliver(w.gh.PullRequestPayload(b, "closed", "acme", "infra", p), "closed (merged)")
-	want := []string{merge[:12], "1 applied"}
-	w.waitComment(n, "apply", 3*time.Minute, want...)
+	merge := w.gh.MergePull(w.t, "acme", "infra", n, "merge")
+	delivery, accepted := w.deliver(w.mergedPayload(n), "closed (merged)")
+	w.waitKindComment(n, "apply", 3*time.Minute, merge[:12], "1 applied")
 	// The job's end: its last edit of the comment is the one that counts,
 	// and the yardstick then runs on an idle server.
 	w.waitProcessed(delivery)
-	c := w.waitComment(n, "apply", 0, want...)
+	c := w.kindComments(n, "apply")[0]
 	return merged{commit: merge, delivery: delivery, accepted: accepted, commented: c.UpdatedAt}
 }
 
 // waitProcessed waits until the server handled a delivery to the end.
 func (w *benchWorld) waitProcessed(delivery string) {
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		var status, msg string
-		err := w.db.SQL().QueryRow(`SELECT status, error FROM plumb_events WHERE delivery = $1`, delivery).Scan(&status, &msg)
-		switch {
-		case err == nil && status == "processed":
-			return
-		case err == nil && status == "failed":
-			w.b.Fatalf("delivery %s failed: %s\nserve log:\n%s", delivery, msg, w.logTail())
-		case time.Now().After(deadline):
-			w.b.Fatalf("delivery %s: status %q (%v) after 3m\nserve log:\n%s", delivery, status, err, w.logTail())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if status, _, msg := waitHandled(w.t, w.data, delivery); status != "processed" {
+		w.t.Fatalf("delivery %s %s: %s\nserve log:\n%s", delivery, status, msg, w.s.log.tail(40))
 	}
 }
 
@@ -211,39 +143,12 @@ func (w *benchWorld) phases(m merged) string {
 // deliver sends a pull_request delivery and returns its ID and when its
 // 202 came back.
 func (w *benchWorld) deliver(body []byte, what string) (string, time.Time) {
-	resp := githubtest.Deliver(w.b, w.events, "pull_request", body)
+	resp := githubtest.Deliver(w.t, w.s.url("/events"), "pull_request", body)
 	at := time.Now()
 	if resp.StatusCode != 202 {
-		w.b.Fatalf("%s: HTTP %d", what, resp.StatusCode)
+		w.t.Fatalf("%s: HTTP %d", what, resp.StatusCode)
 	}
 	return resp.Request.Header.Get("X-GitHub-Delivery"), at
-}
-
-// waitComment waits until pr has one plumb comment of kind holding every
-// one of want, and returns it; a comment that says failed ends the run.
-func (w *benchWorld) waitComment(pr int, kind string, within time.Duration, want ...string) githubtest.Comment {
-	deadline := time.Now().Add(within)
-	for {
-		var cs []githubtest.Comment
-		for _, c := range w.gh.Comments("acme", "infra", pr) {
-			if strings.HasPrefix(c.Body, "<!-- plumb:"+kind) {
-				cs = append(cs, c)
-			}
-		}
-		if len(cs) == 1 {
-			if !slices.ContainsFunc(want, func(s string) bool { return !strings.Contains(cs[0].Body, s) }) {
-				return cs[0]
-			}
-			if strings.Contains(cs[0].Body, "failed") {
-				w.b.Fatalf("PR #%d: the %s comment says failed:\n%s\nserve log:\n%s", pr, kind, cs[0].Body, w.logTail())
-			}
-		}
-		if time.Now().After(deadline) {
-			w.b.Fatalf("PR #%d: no %s comment holding %q after %s: %d comments %v\nserve log:\n%s",
-				pr, kind, want, within, len(cs), commentBodies(cs), w.logTail())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // rawApply makes change i in the raw copy and times `tofu apply` of its
@@ -251,7 +156,7 @@ func (w *benchWorld) waitComment(pr int, kind string, within time.Duration, want
 func (w *benchWorld) rawApply(i int) time.Duration {
 	path := filepath.Join(w.raw, benchFile(i))
 	if err := os.WriteFile(path, []byte(benchResource(i)), 0o644); err != nil {
-		w.b.Fatal(err)
+		w.t.Fatal(err)
 	}
 	dir := filepath.Dir(path)
 	w.tofuIn(dir, "init", "-input=false")
@@ -265,14 +170,8 @@ func (w *benchWorld) tofuIn(dir string, args ...string) {
 	cmd := exec.Command(w.tofu, args...)
 	cmd.Dir, cmd.Env = dir, w.rawEnv
 	if out, err := cmd.CombinedOutput(); err != nil {
-		w.b.Fatalf("tofu %s: %v\n%s", strings.Join(args, " "), err, out)
+		w.t.Fatalf("tofu %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-}
-
-func (w *benchWorld) logTail() string {
-	data, _ := os.ReadFile(w.log)
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	return strings.Join(lines[max(0, len(lines)-40):], "\n")
 }
 
 func benchFile(i int) string { return fmt.Sprintf("envs/prod/app/bench%d.tf", i) }

@@ -27,7 +27,7 @@ const (
 
 // waitFor polls cond until it holds, failing the test with its last
 // explanation after within.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
+func waitFor(t testing.TB, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -125,7 +125,7 @@ func plumbIn(t *testing.T, dir string, env []string, args ...string) result {
 	return e.plumb(args...)
 }
 
-func openStore(t *testing.T, data string) *sqlite.DB {
+func openStore(t testing.TB, data string) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(data, "plumb.db"))
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 // and the pull request job wired as plumb serve wires it: real tofu, real
 // SQLite, the real GitHub forge.
 type prWorld struct {
-	t     *testing.T
+	t     testing.TB
 	gh    *githubtest.Server
 	local *testenv.Repo
 	job   *jobs.Dispatcher
@@ -34,10 +34,10 @@ type prWorld struct {
 }
 
 // newGitHubWorld hosts the mono fixture as acme/infra on a GitHub test server.
-func newGitHubWorld(t *testing.T) *prWorld { return newGitHubWorldOf(t, "fixtures/mono") }
+func newGitHubWorld(t testing.TB) *prWorld { return newGitHubWorldOf(t, "fixtures/mono") }
 
 // newGitHubWorldOf hosts a testdata fixture as acme/infra on a GitHub test server.
-func newGitHubWorldOf(t *testing.T, fixture string) *prWorld {
+func newGitHubWorldOf(t testing.TB, fixture string) *prWorld {
 	t.Helper()
 	w := &prWorld{t: t, gh: githubtest.NewServer(t), local: testenv.NewRepo(t, fixture)}
 	w.bare = w.gh.InitRepo(t, "acme", "infra")
@@ -49,7 +49,7 @@ func newGitHubWorldOf(t *testing.T, fixture string) *prWorld {
 func newPRWorld(t *testing.T) *prWorld { return newPRWorldOf(t, "fixtures/mono", t.TempDir()) }
 
 // newPRWorldOf is newPRWorld on a fixture, with local_file writing to out.
-func newPRWorldOf(t *testing.T, fixture, out string) *prWorld {
+func newPRWorldOf(t testing.TB, fixture, out string) *prWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := newGitHubWorldOf(t, fixture)

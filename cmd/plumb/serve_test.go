@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -109,22 +110,42 @@ func TestServeRefusesWithoutSecret(t *testing.T) {
 
 // served is a running plumb serve binary.
 type served struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	addr   string
+	log    *logWatch
 	waited bool
 }
 
 const testSecret = "e2e-webhook-secret"
 
 // logWatch is the server's stderr: it finds the address the server
-// listens on in its JSON log.
+// listens on in its JSON log, and keeps the log's tail for failures.
 type logWatch struct {
 	buf  []byte
 	addr chan string
+
+	mu   sync.Mutex
+	kept []byte // the last logTailBytes of the log
+}
+
+const logTailBytes = 64 << 10
+
+// tail is the last lines of the server's log.
+func (w *logWatch) tail(lines int) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	all := strings.Split(strings.TrimSpace(string(w.kept)), "\n")
+	return strings.Join(all[max(0, len(all)-lines):], "\n")
 }
 
 func (w *logWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.kept = append(w.kept, p...)
+	if len(w.kept) > logTailBytes {
+		w.kept = w.kept[len(w.kept)-logTailBytes:]
+	}
+	w.mu.Unlock()
 	if w.addr == nil {
 		return len(p), nil
 	}
@@ -146,7 +167,7 @@ func (w *logWatch) Write(p []byte) (int, error) {
 
 // startServe runs the real binary on a free loopback port with dataDir and
 // waits until it says where it listens.
-func startServe(t *testing.T, dataDir string, env []string, args ...string) *served {
+func startServe(t testing.TB, dataDir string, env []string, args ...string) *served {
 	t.Helper()
 	args = append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json"}, args...)
 	cmd := exec.Command(testenv.BuildPlumb(t), args...)
@@ -155,11 +176,12 @@ func startServe(t *testing.T, dataDir string, env []string, args ...string) *ser
 	}
 	cmd.Env = append(env, "PLUMB_WEBHOOK_SECRET="+testSecret)
 	addr := make(chan string, 1)
-	cmd.Stderr = &logWatch{addr: addr}
+	log := &logWatch{addr: addr}
+	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &served{t: t, cmd: cmd}
+	s := &served{t: t, cmd: cmd, log: log}
 	t.Cleanup(func() {
 		if !s.waited {
 			cmd.Process.Kill()
@@ -205,7 +227,7 @@ func (s *served) stop(sig syscall.Signal) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-func getBody(t *testing.T, url string) (int, string) {
+func getBody(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -225,7 +247,7 @@ func prDelivery(repo string) []byte {
 
 // eventRow reads an event's status and attempts straight from the file
 // the server keeps (WAL lets a second process read it).
-func eventRow(t *testing.T, dataDir, delivery string) (status string, attempts int, msg string) {
+func eventRow(t testing.TB, dataDir, delivery string) (status string, attempts int, msg string) {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(dataDir, "plumb.db"))
 	if err != nil {
@@ -243,7 +265,7 @@ func eventRow(t *testing.T, dataDir, delivery string) (status string, attempts i
 }
 
 // waitHandled waits until the event reached a final status.
-func waitHandled(t *testing.T, dataDir, delivery string) (string, int, string) {
+func waitHandled(t testing.TB, dataDir, delivery string) (string, int, string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
