@@ -154,7 +154,7 @@ func withProgress(ctx context.Context, m *Main, total int, work func(*progress) 
 }
 
 func writeComment(path string, sel *selection, runs []*plumb.Run) error {
-	rep := plumb.PlanReport{Base: sel.Base, Head: sel.Head}
+	rep := plumb.PlanReport{Base: sel.Base, Head: sel.Head, Unplanned: sel.Unplanned}
 	for _, r := range runs {
 		rep.Projects = append(rep.Projects, plumb.ProjectReport{Run: r, Reasons: sel.Reasons[r.Project]})
 	}

@@ -90,6 +90,28 @@ func TestPlanCommentOut(t *testing.T) {
 	}
 }
 
+// A change plumb does not plan is a change plumb says it did not plan:
+// the comment lists the Terraform files no project plans, and why.
+func TestPlanCommentSaysWhatItDidNotPlan(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	base := e.repo.Head()
+	e.repo.Write("modules/unused/main.tf", "variable \"x\" {\n  type = string\n}\n")
+	e.repo.Write("envs/dev/net/main.tf", strings.Replace(readFixture(t, "mono/envs/dev/net/main.tf"), "10.0.0.0/16", "10.1.0.0/16", 1))
+	head := e.repo.Commit("a module nobody calls, and the network")
+	path := e.data + "/comment.md"
+	e.runsOf(0, "plan", "--base", base, "--head", head, "--comment-out", path)
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"net-dev", "modules/unused", "main.tf"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("comment lacks %q:\n%s", want, body)
+		}
+	}
+}
+
 func readFixture(t *testing.T, rel string) string {
 	t.Helper()
 	b, err := os.ReadFile("../../testdata/fixtures/" + rel)

@@ -23,7 +23,9 @@ type selection struct {
 	Base, Head string
 	Targets    []runner.Target
 	Reasons    map[string][]string // by project name
-	key        repoKey             // what the targets' Repo is and why
+	// Unplanned: Terraform files the change touched that no project plans.
+	Unplanned []plumb.Unplanned
+	key       repoKey // what the targets' Repo is and why
 }
 
 // selectProjects picks the projects of a change (base and head set) or of
@@ -44,7 +46,7 @@ func (m *Main) selectProjects(ctx context.Context, repo *vcs.Repo, base, head, r
 			return nil, err
 		}
 		warn(m.Stderr, idx)
-		sel.Base, sel.Head = ch.Base, ch.Head
+		sel.Base, sel.Head, sel.Unplanned = ch.Base, ch.Head, ch.Unplanned
 		for _, a := range ch.Projects {
 			projects = append(projects, a.Project)
 			sel.Reasons[a.Project.Name] = a.Reasons
