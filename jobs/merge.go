@@ -72,8 +72,9 @@ func (j *MergeJob) batch(ctx context.Context, ev plumb.Event, log *slog.Logger) 
 		return nil, fmt.Errorf("read %s#%d: %w", ev.Repo, ev.PR, err)
 	}
 	if !pr.Merged {
-		log.Warn("pull request closed event says merged, GitHub says not: nothing applied")
-		return nil, nil
+		// GitHub's API can lag its webhooks: try again later rather than
+		// drop a merge; the queue's record says why if it never agrees.
+		return nil, fmt.Errorf("%s#%d: the webhook says merged, GitHub's API not yet; trying again", ev.Repo, ev.PR)
 	}
 	return j.batchFor(ctx, ev, pr, log)
 }

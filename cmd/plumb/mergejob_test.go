@@ -294,3 +294,43 @@ func TestMergeRefusesAChangedPlan(t *testing.T) {
 		t.Errorf("api-dev.txt %q, %v after the approved apply", got, err)
 	}
 }
+
+// GitHub answers 502 and then a rate limit while plumb reports a merge's
+// applies: the calls are retried, and the apply comment and the statuses
+// end right, once.
+func TestMergeReportSurvivesGitHubErrors(t *testing.T) {
+	t.Parallel()
+	w := newPRWorldOf(t, "fixtures/mono", t.TempDir())
+	head := w.push("label", "modules/label/main.tf", labelV2)
+	if err := w.handle(w.event("opened", 7, "label", head, false)); err != nil {
+		t.Fatal(err)
+	}
+	merge, ev := w.merged(7, "merge")
+	w.gh.FailRoute("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", 1, 502)
+	w.gh.RateLimitRoute("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", 1)
+	w.gh.FailRoute("POST", "/repos/{owner}/{repo}/statuses/{sha}", 1, 502)
+	if err := w.handle(ev); err != nil {
+		t.Fatalf("merged, with GitHub failing: %v", err)
+	}
+	c := w.kindComments(7, "apply")
+	if len(c) != 1 || strings.Count(c[0].Body, "applied") < 2 {
+		t.Fatalf("apply comments after GitHub's errors: %v; want one saying both projects applied", commentBodies(c))
+	}
+	st := w.gh.LatestStatuses("acme", "infra", merge)
+	for _, p := range []string{"app-dev", "app-prod"} {
+		if st["plumb/apply: "+p].State != "success" {
+			t.Errorf("status of %s: %+v", p, st["plumb/apply: "+p])
+		}
+	}
+	// The plan comment's one POST, then the apply comment's three: 502,
+	// rate limited, created.
+	posts := 0
+	for _, r := range w.gh.Requests() {
+		if strings.HasPrefix(r, "POST /api/v3/repos/acme/infra/issues/7/comments") {
+			posts++
+		}
+	}
+	if posts != 4 {
+		t.Errorf("%d comment POSTs, want 4 (the plan's, then the apply's 502, rate limit and success)", posts)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
@@ -61,7 +62,9 @@ func newPRWorldOf(t testing.TB, fixture, out string) *prWorld {
 	t.Cleanup(func() { st.Close() })
 	w.store, w.data = st, data
 	red := plumb.NewRedactor(w.gh.Token())
-	forge, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: w.gh.EnterpriseURL(), Token: w.gh.Token(), Redactor: red})
+	// Short retry waits: a rate limit here resets in a minute, not worth waiting for.
+	forge, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: w.gh.EnterpriseURL(), Token: w.gh.Token(), Redactor: red,
+		RetryBaseWait: 10 * time.Millisecond, RetryMaxWait: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
