@@ -101,6 +101,16 @@ github_pr() {
   note "... then a push edits that same comment, a second PR is told PR #7 holds the lock, and is planned once #7 closes"
 }
 
+github_merge() {
+  step "the pull request merged: plumb applies it on the merge commit, in order, under the PR's locks"
+  note "runs the end-to-end test TestServeMergeApplies/merge: approved, the base moves, merged, applied"
+  local log=$WORK/merge-e2e.log
+  (cd "$REPO" && go test ./cmd/plumb -run '^TestServeMergeApplies$/^merge$' -count=1 -v) >"$log" 2>&1 ||
+    die "TestServeMergeApplies/merge failed: $(tail -n 30 "$log")"
+  sed -n '/PR #7 apply comment as GitHub received it:/,/(end of comment)/p' "$log" | sed '1d;$d' | sed 's/^        //' | head -n 24 | indent
+  note "... one apply comment, edited as each project finished; plumb/apply statuses on the merge commit; locks released"
+}
+
 main() {
   setup
   show_version
@@ -112,7 +122,8 @@ main() {
   break_something
   detect_drift
   github_pr
-  step "done: real plans, applies, a PR comment and a drift check of examples/, offline"
+  github_merge
+  step "done: real plans, applies, a PR comment, a merge applied and a drift check of examples/, offline"
 }
 
 main "$@"

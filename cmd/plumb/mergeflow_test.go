@@ -182,6 +182,7 @@ func mergeFlow(t *testing.T, method string) {
 		return true, ""
 	})
 	body = w.kindComments(7, "apply")[0].Body
+	t.Logf("PR #7 apply comment as GitHub received it:\n%s\n(end of comment)", body) // make demo shows this
 	if n := strings.Count(body, "applied"); n < 3 {
 		t.Errorf("the apply comment does not say the three projects applied:\n%s", body)
 	}
