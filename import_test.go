@@ -65,7 +65,7 @@ var rules = map[string]rule{
 	"internal/testenv":    {imports: []string{""}},
 	"vcs/githubtest":      {imports: []string{""}},
 	"store/storetest":     {imports: []string{""}},
-	"internal/enginetest": {imports: []string{""}, tests: []string{"internal/testenv"}},
+	"internal/enginetest": {imports: []string{""}, tests: []string{"internal/testenv", "drift"}},
 	// The stand-in provider and the benchmark drivers run plumb's binary
 	// or are run by the engines: none needs plumb's packages.
 	"internal/standin": {},

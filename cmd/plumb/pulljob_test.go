@@ -199,9 +199,18 @@ func TestPullRequestPlannedCommentedLockedReleased(t *testing.T) {
 	if plumb.ErrorCode(err) != plumb.ECONFLICT {
 		t.Fatalf("PR #8 on a locked project: %v, want a conflict for the queue to retry", err)
 	}
-	if cs8 := w.comments(8); len(cs8) != 1 || !strings.Contains(cs8[0].Body, "PR #7") {
-		t.Fatalf("PR #8 comments %v, want one naming PR #7 as the holder", cs8)
+	if cs8 := w.comments(8); len(cs8) != 1 || !strings.Contains(cs8[0].Body, "PR #7") || !strings.Contains(cs8[0].Body, "place 1 in line") {
+		t.Fatalf("PR #8 comments %v, want one naming PR #7 as the holder and its place in line", cs8)
 	}
+	// A lock held past the server's limit is flagged, never broken.
+	w.env.Settings.LockMaxAge = time.Millisecond
+	if err := w.job.HandleEvent(ctx, w.event("opened", 8, "other", head8, false)); plumb.ErrorCode(err) != plumb.ECONFLICT {
+		t.Fatalf("PR #8 again: %v", err)
+	}
+	if cs8 := w.comments(8); len(cs8) != 1 || !strings.Contains(cs8[0].Body, "longer than this server's limit") {
+		t.Fatalf("PR #8's comment does not flag PR #7's old lock: %v", cs8)
+	}
+	w.env.Settings.LockMaxAge = 0
 
 	// PR #7 closed without merging: its locks go, and PR #8's retry plans.
 	if err := w.job.HandleEvent(ctx, w.event("closed", 7, "label", head2, false)); err != nil {
