@@ -2,17 +2,20 @@ package queue_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	_ "modernc.org/sqlite"
+
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/queue"
-	"github.com/plumbhq/plumb/store/sqlite"
 )
 
 // handler records every event it is given and answers with fn's error.
@@ -45,8 +48,29 @@ func (h *handler) count(d string) int {
 
 type bundle struct {
 	path string
-	db   *sqlite.DB
+	db   *sql.DB
 	q    *queue.Queue
+}
+
+// openDB opens the SQLite file at path the way the store does for the
+// queue to share (see Config.DB), without the store: a 10s busy_timeout
+// (the store's BusyTimeout), WAL, immediate write transactions and
+// synchronous(FULL), so concurrent Accepts never deadlock and each commit
+// is the fsync it is in production. foreign_keys is left out: neither
+// plumb_events nor the River tables the queue writes have any.
+func openDB(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // setup opens a real SQLite file in a temp dir and a queue on it, with
@@ -60,13 +84,9 @@ func setup(t testing.TB, h plumb.EventHandler, mod func(*queue.Config)) *bundle 
 func open(t testing.TB, path string, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t, path)
 	cfg := queue.Config{
-		DB:                db.SQL(),
+		DB:                db,
 		Handler:           h,
 		Logger:            slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		FetchPollInterval: 20 * time.Millisecond,
@@ -234,12 +254,8 @@ func TestInternalErrorFailsAfterAttempts(t *testing.T) {
 
 func TestRejectsTimeoutsThatRescueLiveRuns(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "plumb.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	_, err = queue.New(t.Context(), queue.Config{DB: db.SQL(), Handler: &handler{}, JobTimeout: time.Hour, RescueStuckJobsAfter: time.Minute})
+	db := openDB(t, filepath.Join(t.TempDir(), "plumb.db"))
+	_, err := queue.New(t.Context(), queue.Config{DB: db, Handler: &handler{}, JobTimeout: time.Hour, RescueStuckJobsAfter: time.Minute})
 	if plumb.ErrorCode(err) != plumb.EINVALID {
 		t.Errorf("err = %v, want EINVALID", err)
 	}
