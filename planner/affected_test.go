@@ -1,7 +1,6 @@
 package planner_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/planner"
-	"github.com/plumbhq/plumb/vcs"
 )
 
 // edit changes the working tree of a fixture repository before the head
@@ -343,33 +341,13 @@ func TestAffected(t *testing.T) {
 
 func affected(t *testing.T, dir, base, head string) plumb.Change {
 	t.Helper()
-	repo, err := vcs.OpenRepo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	changes, err := repo.Changed(context.Background(), base, head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc := make([]planner.FileChange, len(changes))
-	for i, c := range changes {
-		fc[i] = planner.FileChange(c)
-	}
 	l := planner.NewLoader()
-	bt, _, err := repo.Tree(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ht, _, err := repo.Tree(head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bi, _ := l.Load(bt)
-	hi, err := l.Load(ht)
+	bi, _ := l.Load(commitTree(t, dir, base))
+	hi, err := l.Load(commitTree(t, dir, head))
 	if err != nil {
 		t.Fatalf("load head: %v", err)
 	}
-	ch, err := planner.Affected(bi, hi, fc)
+	ch, err := planner.Affected(bi, hi, changed(t, dir, base, head))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package planner_test
+package main
 
 import (
 	"context"
@@ -16,6 +16,12 @@ import (
 	"github.com/plumbhq/plumb/vcs"
 )
 
+// The planner's benchmarks index commits of a synthetic monorepo as plumb
+// does, from git objects through vcs (OpenRepo, Tree, Changed): they
+// measure the planner together with vcs's trees and their tree hashes, so
+// they live here, where the two meet, not in the pure planner package.
+// scripts/bench.sh (section_planner) runs them.
+//
 // The synthetic monorepo of the benchmark: 5,000 projects of 3 files each
 // under teams/tNN/svcNNNN, 300 local modules under modules/ whose calls
 // nest up to 4 deep, most projects calling 1-3 modules. Its head commit
@@ -55,7 +61,7 @@ func writeBenchRepo(dir string) error {
 		files[d+"/variables.tf"] = "variable \"region\" {\n  default = \"eu-west-1\"\n}\n"
 		files[d+"/backend.tf"] = "terraform {\n  backend \"local\" {}\n}\n\nprovider \"null\" {}\n"
 	}
-	return writeFiles(dir, files)
+	return writeBenchFiles(dir, files)
 }
 
 // editBenchRepo changes benchChanged files of the base tree.
@@ -67,10 +73,10 @@ func editBenchRepo(dir string) error {
 	for i := 0; i < benchChanged-20; i++ {
 		files[benchProjectDir(i*10)+"/variables.tf"] = "variable \"region\" {\n  default = \"us-east-1\"\n}\n"
 	}
-	return writeFiles(dir, files)
+	return writeBenchFiles(dir, files)
 }
 
-func writeFiles(dir string, files map[string]string) error {
+func writeBenchFiles(dir string, files map[string]string) error {
 	for p, content := range files {
 		full := filepath.Join(dir, p)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
@@ -83,7 +89,7 @@ func writeFiles(dir string, files map[string]string) error {
 	return nil
 }
 
-var benchRepo = sync.OnceValues(func() (string, error) {
+var plannerBenchRepo = sync.OnceValues(func() (string, error) {
 	// PLUMB_BENCH_REPO lets scripts/bench.sh generate the repository once
 	// and reuse it across runs.
 	dir := os.Getenv("PLUMB_BENCH_REPO")
@@ -99,27 +105,27 @@ var benchRepo = sync.OnceValues(func() (string, error) {
 	if err := writeBenchRepo(dir); err != nil {
 		return "", err
 	}
-	if err := gitCmd(dir, "init", "-q", "-b", "main"); err != nil {
+	if err := benchGit(dir, "init", "-q", "-b", "main"); err != nil {
 		return "", err
 	}
-	if err := commitCmd(dir, "base"); err != nil {
+	if err := benchCommit(dir, "base"); err != nil {
 		return "", err
 	}
 	if err := editBenchRepo(dir); err != nil {
 		return "", err
 	}
-	return dir, commitCmd(dir, "head")
+	return dir, benchCommit(dir, "head")
 })
 
-type benchBundle struct {
+type plannerBench struct {
 	repo       *vcs.Repo
 	base, head *planner.Index
 	changes    []planner.FileChange
 }
 
-func setupBench(b *testing.B) benchBundle {
+func setupPlannerBench(b *testing.B) plannerBench {
 	b.Helper()
-	dir, err := benchRepo()
+	dir, err := plannerBenchRepo()
 	if err != nil {
 		b.Fatalf("generate the benchmark repository: %v", err)
 	}
@@ -128,7 +134,7 @@ func setupBench(b *testing.B) benchBundle {
 		b.Fatal(err)
 	}
 	l := planner.NewLoader()
-	bb := benchBundle{repo: repo}
+	bb := plannerBench{repo: repo}
 	for _, x := range []struct {
 		ref string
 		idx **planner.Index
@@ -154,10 +160,10 @@ func setupBench(b *testing.B) benchBundle {
 	return bb
 }
 
-// BenchmarkIndexCold indexes a commit of the monorepo from nothing: a
-// fresh repository handle, a fresh Loader. It also reports the peak heap.
-func BenchmarkIndexCold(b *testing.B) {
-	bb := setupBench(b)
+// BenchmarkPlannerIndexCold indexes a commit of the monorepo from nothing:
+// a fresh repository handle, a fresh Loader. It also reports the peak heap.
+func BenchmarkPlannerIndexCold(b *testing.B) {
+	bb := setupPlannerBench(b)
 	if n := len(bb.head.Projects); n != benchProjects {
 		b.Fatalf("indexed %d projects, want %d", n, benchProjects)
 	}
@@ -181,10 +187,10 @@ func BenchmarkIndexCold(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
 
-// BenchmarkIndexNext indexes the head commit with the Loader that indexed
-// the base: only directories whose tree hash changed are parsed.
-func BenchmarkIndexNext(b *testing.B) {
-	bb := setupBench(b)
+// BenchmarkPlannerIndexNext indexes the head commit with the Loader that
+// indexed the base: only directories whose tree hash changed are parsed.
+func BenchmarkPlannerIndexNext(b *testing.B) {
+	bb := setupPlannerBench(b)
 	for b.Loop() {
 		l := planner.NewLoader()
 		for _, ref := range []string{"HEAD~1", "HEAD"} {
@@ -204,10 +210,10 @@ func BenchmarkIndexNext(b *testing.B) {
 	}
 }
 
-// BenchmarkAffected computes the affected set of the 500-file diff, given
-// both indexes.
-func BenchmarkAffected(b *testing.B) {
-	bb := setupBench(b)
+// BenchmarkPlannerAffected computes the affected set of the 500-file diff,
+// given both indexes.
+func BenchmarkPlannerAffected(b *testing.B) {
+	bb := setupPlannerBench(b)
 	var n int
 	for b.Loop() {
 		ch, err := planner.Affected(bb.base, bb.head, bb.changes)
@@ -240,7 +246,7 @@ func sampleHeap(peak *uint64) (stop func()) {
 	return func() { close(done); wg.Wait() }
 }
 
-func gitCmd(dir string, args ...string) error {
+func benchGit(dir string, args ...string) error {
 	cmd := exec.Command("git", append([]string{"-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"}, args...)...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -249,9 +255,9 @@ func gitCmd(dir string, args ...string) error {
 	return nil
 }
 
-func commitCmd(dir, msg string) error {
-	if err := gitCmd(dir, "add", "-A"); err != nil {
+func benchCommit(dir, msg string) error {
+	if err := benchGit(dir, "add", "-A"); err != nil {
 		return err
 	}
-	return gitCmd(dir, "commit", "-q", "-m", msg)
+	return benchGit(dir, "commit", "-q", "-m", msg)
 }
