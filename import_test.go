@@ -11,15 +11,15 @@ const module = "github.com/plumbhq/plumb"
 
 // rule says which of plumb's own packages one package may import ("" is
 // the root): imports for its code, tests for what its test files may use
-// besides those and the package itself, and todo for test imports that
-// break the rule and are tolerated, each with its TODO, until moved. Dependencies point inward: pure
+// besides those and the package itself. Dependencies point inward: pure
 // packages import only the root; runner and jobs orchestrate the pure ones;
 // adapters import only the root; cmd/plumb alone wires everything. Every
-// package has a rule, test-only ones too, so no name is exempt.
+// package has a rule, test-only ones too, so no name is exempt, and there
+// are no exceptions: a test that needs an adapter it may not import is an
+// integration test, and lives in cmd/plumb.
 type rule struct {
 	imports []string
 	tests   []string
-	todo    []string
 }
 
 // production lists every package cmd/plumb may wire together: everything
@@ -30,28 +30,18 @@ var production = []string{
 }
 
 var rules = map[string]rule{
-	"": {},
-	"planner": {imports: []string{""}, tests: []string{"internal/testenv"},
-		// TODO(import-rules): planner tests import vcs; move to cmd/plumb e2e.
-		// They index real git trees, and scripts/bench.sh's figures are of
-		// git trees, so a fake tree would not do.
-		todo: []string{"vcs"}},
-	"policy": {imports: []string{""}},
-	"drift":  {imports: []string{""}},
-	"engine": {imports: []string{""}, tests: []string{"internal/testenv"}},
-	"runner": {imports: []string{"", "planner", "policy", "drift", "engine"}, tests: []string{"internal/testenv"},
-		// TODO(import-rules): runner tests import store/sqlite; move to cmd/plumb e2e.
-		todo: []string{"store/sqlite"}},
-	"jobs": {imports: []string{"", "planner", "policy", "drift", "engine", "runner"}, tests: []string{"internal/testenv"}},
+	"":        {},
+	"planner": {imports: []string{""}, tests: []string{"internal/testenv"}},
+	"policy":  {imports: []string{""}},
+	"drift":   {imports: []string{""}},
+	"engine":  {imports: []string{""}, tests: []string{"internal/testenv"}},
+	"runner":  {imports: []string{"", "planner", "policy", "drift", "engine"}, tests: []string{"internal/testenv"}},
+	"jobs":    {imports: []string{"", "planner", "policy", "drift", "engine", "runner"}, tests: []string{"internal/testenv"}},
 
 	// Adapters: each reaches plumb only through the root.
-	"vcs": {imports: []string{""}, tests: []string{"internal/testenv", "vcs/githubtest"}},
-	"server": {imports: []string{""},
-		// TODO(import-rules): server tests import queue, store/sqlite and vcs; move to cmd/plumb e2e.
-		todo: []string{"queue", "store/sqlite", "vcs"}},
-	"queue": {imports: []string{"", "internal/sqlmigrate"},
-		// TODO(import-rules): queue tests import store/sqlite; move to cmd/plumb e2e.
-		todo: []string{"store/sqlite"}},
+	"vcs":                 {imports: []string{""}, tests: []string{"internal/testenv", "vcs/githubtest"}},
+	"server":              {imports: []string{""}},
+	"queue":               {imports: []string{"", "internal/sqlmigrate"}},
 	"store":               {imports: []string{""}},
 	"store/sqlite":        {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest"}},
 	"store/postgres":      {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest"}},
@@ -104,9 +94,6 @@ func TestImportRules(t *testing.T) {
 		// else: a helper that reaches an adapter is no way round the rule.
 		allowed := append(append([]string{p.path}, r.imports...), r.tests...)
 		for _, dep := range append(p.testImports, p.xImports...) {
-			if slices.Contains(r.todo, dep) {
-				continue // tolerated with what it brings, see its TODO
-			}
 			if !slices.Contains(allowed, dep) {
 				t.Errorf("%s tests import %s: not allowed (see import_test.go)", show(p.path), show(dep))
 				continue
