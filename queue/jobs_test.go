@@ -116,6 +116,21 @@ func TestWakeEndsTheSnoozeOfWaitingEvents(t *testing.T) {
 	accept(t, b.q, "w1")
 	b.start(t)
 	waitStatus(t, b.q, "w1", queue.StatusWaiting)
+	// The event row says waiting just before River records the snooze: a
+	// release in between finds nothing to wake (the waiter then retries
+	// after its snooze, as without Wake). Wait for the snooze itself.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var state string
+		if err := b.db.QueryRow(`SELECT state FROM river_job WHERE kind = 'plumb_event'`).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+		if state == "scheduled" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the waiting event's job is %s, not snoozed", state)
+		}
+	}
 	// Another pull request's events are not woken.
 	if err := b.q.Wake(context.Background(), "acme/infra", 8); err != nil {
 		t.Fatal(err)
