@@ -8,9 +8,10 @@ import (
 	"testing"
 )
 
-// FuzzEvents posts random deliveries, signed or not, through the real
-// verifier, handler and SQLite queue: every answer is a short JSON object
-// with a 2xx or 4xx status, never a panic or a 5xx.
+// FuzzEvents posts random deliveries, signed or not, to the handler (with
+// the test parser and sink; FuzzServerEvents in cmd/plumb runs the real
+// verifier and queue): every answer is a short JSON object with a 2xx or
+// 4xx status, never a panic or a 5xx.
 func FuzzEvents(f *testing.F) {
 	b := setup(f, nil)
 	f.Add("pull_request", "d1", "application/json", prPayload("acme/infra", "opened"), true)
