@@ -13,25 +13,25 @@ const (
 
 // Event is a verified inbound webhook delivery, reduced to what plumb needs.
 type Event struct {
-	Delivery   string    `json:"delivery"` // X-GitHub-Delivery: the dedupe key
-	Kind       EventKind `json:"kind"`
-	Action     string    `json:"action"`
-	Repo       string    `json:"repo"` // owner/name
-	CloneURL   string    `json:"clone_url"`
-	PR         int       `json:"pr,omitempty"`
-	BaseRef    string    `json:"base_ref,omitempty"`
-	BaseSHA    string    `json:"base_sha,omitempty"`
-	HeadRef    string    `json:"head_ref,omitempty"`
-	HeadSHA    string    `json:"head_sha,omitempty"`
-	Merged     bool      `json:"merged,omitempty"`
+	Delivery string    `json:"delivery"` // X-GitHub-Delivery: the dedupe key
+	Kind     EventKind `json:"kind"`
+	Action   string    `json:"action"`
+	Repo     string    `json:"repo"` // owner/name
+	CloneURL string    `json:"clone_url"`
+	PR       int       `json:"pr,omitempty"`
+	BaseRef  string    `json:"base_ref,omitempty"`
+	BaseSHA  string    `json:"base_sha,omitempty"`
+	HeadRef  string    `json:"head_ref,omitempty"`
+	HeadSHA  string    `json:"head_sha,omitempty"`
+	Merged   bool      `json:"merged,omitempty"`
 	// MergeCommitSHA is the commit a merged pull request landed as (the
 	// merge commit, the squashed commit, or the last rebased one).
 	MergeCommitSHA string `json:"merge_commit_sha,omitempty"`
-	Draft      bool      `json:"draft,omitempty"`
-	Fork       bool      `json:"fork,omitempty"`
-	Sender     string    `json:"sender"`
+	Draft          bool   `json:"draft,omitempty"`
+	Fork           bool   `json:"fork,omitempty"`
+	Sender         string `json:"sender"`
 	// SenderType is the sender's account type: User, Bot or Organization.
-	SenderType string `json:"sender_type,omitempty"`
+	SenderType string    `json:"sender_type,omitempty"`
 	ReceivedAt time.Time `json:"received_at"`
 	// DefaultBranch is the repository's default branch, so a push to it
 	// can be told from a push to any other branch.

@@ -17,7 +17,7 @@ type MetricsConfig struct {
 	QueueJobs func(ctx context.Context) (map[string]int, error)
 	// Locks returns what the store's locks look like now.
 	Locks  func(ctx context.Context) (LockStats, error)
-	Logger    *slog.Logger
+	Logger *slog.Logger
 }
 
 // Metrics are plumb's Prometheus metrics (the contract's names). The
