@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything plumb's tests and demo run against, offline, into
 # $PLUMB_TOOLS_DIR (default <repo>/.tools):
-#   bin/tofu, bin/terraform          OpenTofu 1.10.6 and Terraform 1.5.7, built from their Go modules
+#   bin/tofu, bin/terraform          the default engines (OpenTofu 1.10.6, Terraform 1.5.7), on PATH in env.sh
+#   engines/<engine>_<version>       every engine built (tofu_1.10.6, tofu_1.12.6, terraform_1.5.7): give
+#                                    plumb `--bin-dir $PLUMB_TOOLS_DIR/engines` and a project's `version`
+#                                    constraint picks among them, newest matching first
 #   cache/<tool>/<version>/...       versioned builds; a second run only checks them
 #   mirror/<host>/hashicorp/...      filesystem provider mirror for both registry hosts
 #   terraformrc                      CLI config that uses only that mirror (never the network)
@@ -14,7 +17,10 @@ TOOLS=${PLUMB_TOOLS_DIR:-$REPO/.tools}
 mkdir -p "$TOOLS"
 TOOLS=$(cd "$TOOLS" && pwd)
 
-TOFU_VERSION=1.10.6
+# Every OpenTofu built; the first is bin/tofu. The default stays the older
+# release so what is on PATH (the tests, the demo, the bench's raw loop)
+# does not change under anyone: the others are reached through engines/.
+TOFU_VERSIONS="1.10.6 1.12.6"
 TERRAFORM_VERSION=1.5.7
 TIME_VERSION=0.14.2
 # The stand-in binary is published under each of these addresses (type/version).
@@ -44,24 +50,49 @@ reports() {
   [ -x "$2" ] && out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$2" version 2>/dev/null) && [ "${out%%$'\n'*}" = "$1" ]
 }
 
+# build_tofu VERSION OUT: builds OpenTofu VERSION into OUT/tofu.
 build_tofu() {
   local dir
-  dir=$(go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  dir=$(go mod download -json "github.com/opentofu/opentofu@v$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [ -n "$dir" ] || return 1
-  # Built inside the module so its replace directives apply; the ldflag drops "-dev".
-  (cd "$dir" && GOFLAGS=-mod=mod go build -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o "$1/tofu" ./cmd/tofu)
+  # Built inside the module so its replace directives apply; the ldflag drops
+  # "-dev" (the same version.dev variable in 1.10 and 1.12).
+  (cd "$dir" && GOFLAGS=-mod=mod go build -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o "$2/tofu" ./cmd/tofu)
+}
+
+# link TARGET NAME: points the symlink NAME at TARGET, replacing it in one
+# rename (tests running meanwhile never see NAME missing) and only when it
+# points elsewhere.
+link() {
+  [ "$(readlink "$2" 2>/dev/null)" = "$1" ] && return 0
+  ln -sfn "$1" "$2.tmp" && mv -Tf "$2.tmp" "$2"
 }
 
 install_tofu() {
-  local out=$TOOLS/cache/tofu/$TOFU_VERSION
-  if reports "OpenTofu v$TOFU_VERSION" "$out/tofu"; then
-    say "tofu $TOFU_VERSION cached"
-  else
-    mkdir -p "$out"
-    timed "tofu $TOFU_VERSION" build_tofu "$out"
-    reports "OpenTofu v$TOFU_VERSION" "$out/tofu" || die "tofu: built binary does not report OpenTofu v$TOFU_VERSION: $("$out/tofu" version | head -n1)"
-  fi
-  ln -sfn "$out/tofu" "$TOOLS/bin/tofu"
+  local v out default=${TOFU_VERSIONS%% *}
+  for v in $TOFU_VERSIONS; do
+    out=$TOOLS/cache/tofu/$v
+    if reports "OpenTofu v$v" "$out/tofu"; then
+      say "tofu $v cached"
+    else
+      mkdir -p "$out"
+      timed "tofu $v" build_tofu "$v" "$out"
+      reports "OpenTofu v$v" "$out/tofu" || die "tofu: built binary does not report OpenTofu v$v: $("$out/tofu" version | head -n1)"
+    fi
+    link "$out/tofu" "$TOOLS/engines/tofu_$v"
+  done
+  link "$TOOLS/cache/tofu/$default/tofu" "$TOOLS/bin/tofu"
+}
+
+# prune_engines: drops engines/ entries for versions no longer built, so
+# plumb never finds an engine the tests do not cover.
+prune_engines() {
+  local keep=" terraform_$TERRAFORM_VERSION " v f
+  for v in $TOFU_VERSIONS; do keep+="tofu_$v "; done
+  for f in "$TOOLS"/engines/*; do
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    case "$keep" in *" ${f##*/} "*) ;; *) rm -f "$f" ;; esac
+  done
 }
 
 install_terraform() {
@@ -73,7 +104,8 @@ install_terraform() {
     timed "terraform $TERRAFORM_VERSION" env GOBIN="$out" go install "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
     reports "Terraform v$TERRAFORM_VERSION" "$out/terraform" || die "terraform: built binary does not report Terraform v$TERRAFORM_VERSION"
   fi
-  ln -sfn "$out/terraform" "$TOOLS/bin/terraform"
+  link "$out/terraform" "$TOOLS/engines/terraform_$TERRAFORM_VERSION"
+  link "$out/terraform" "$TOOLS/bin/terraform"
 }
 
 install_time() {
@@ -133,6 +165,8 @@ EOF
   cat >"$TOOLS/env.sh.tmp" <<EOF
 # Written by scripts/tools.sh. Source it: . $TOOLS/env.sh
 export PLUMB_TOOLS_DIR="$TOOLS"
+# bin/ holds the default tofu and terraform. For every engine version built,
+# give plumb --bin-dir "\$PLUMB_TOOLS_DIR/engines" (a project's version: picks).
 export PATH="$TOOLS/bin:\$PATH"
 export TF_CLI_CONFIG_FILE="$TOOLS/terraformrc"
 export TF_IN_AUTOMATION=1
@@ -144,9 +178,10 @@ EOF
 
 command -v go >/dev/null || die "go is not on PATH; install Go 1.26"
 start=$SECONDS
-mkdir -p "$TOOLS/bin" "$TOOLS/mirror"
+mkdir -p "$TOOLS/bin" "$TOOLS/engines" "$TOOLS/mirror"
 install_tofu
 install_terraform
+prune_engines
 install_time
 install_standin
 write_config

@@ -23,12 +23,20 @@ type engine struct {
 	offline []string
 }
 
+// newEngine runs the engine called name: one of engines (an exact version,
+// tofu_1.12.6) or a plain "tofu"/"terraform" for the default on PATH.
 func newEngine(t *testing.T, name, fixture string) *engine {
 	t.Helper()
 	tl := testenv.Load(t)
+	bin := filepath.Join(tl.BinDir, name)
+	for _, e := range testenv.Engines {
+		if e.File() == name {
+			bin = tl.Path(t, e)
+		}
+	}
 	repo := testenv.NewRepo(t, fixture)
 	env := append(testenv.Env(t), "TF_DATA_DIR="+t.TempDir())
-	return &engine{t: t, bin: filepath.Join(tl.BinDir, name), dir: repo.Dir, env: env, offline: testenv.Offline(t)}
+	return &engine{t: t, bin: bin, dir: repo.Dir, env: env, offline: testenv.Offline(t)}
 }
 
 // run runs the engine with no network and returns its exit code; any code
@@ -93,12 +101,27 @@ func actions(changes []resourceChange) map[string]string {
 	return m
 }
 
-var engines = []string{"tofu", "terraform"}
+// engines names every engine binary `make tools` builds (tofu_1.10.6,
+// tofu_1.12.6, terraform_1.5.7): each test that ranges over it holds on
+// every engine plumb may pick, not only the defaults on PATH.
+var engines = func() []string {
+	var names []string
+	for _, e := range testenv.Engines {
+		names = append(names, e.File())
+	}
+	return names
+}()
 
+// TestVersions: each engine reports exactly its version (a "-dev" suffix
+// would break plumb's exact-version matching), and bin/ holds the defaults.
 func TestVersions(t *testing.T) {
 	t.Parallel()
 	tl := testenv.Load(t)
-	for bin, want := range map[string]string{tl.Tofu: "OpenTofu v1.10.6", tl.Terraform: "Terraform v1.5.7"} {
+	want := map[string]string{tl.Tofu: testenv.DefaultTofu.Reports(), tl.Terraform: "Terraform v1.5.7"}
+	for _, e := range testenv.Engines {
+		want[tl.Path(t, e)] = e.Reports()
+	}
+	for bin, want := range want {
 		cmd := exec.Command(bin, "version")
 		cmd.Env = testenv.Env(t)
 		out, err := cmd.Output()

@@ -10,8 +10,8 @@ import (
 )
 
 // TestExamples applies every root module under examples/envs offline, so
-// the example a newcomer reads first always works. Terraform gets the one
-// that uses all four providers.
+// the example a newcomer reads first always works, on every OpenTofu
+// `make tools` builds. Terraform gets the one that uses all four providers.
 func TestExamples(t *testing.T) {
 	t.Parallel()
 	examples := testenv.Examples(t)
@@ -21,11 +21,16 @@ func TestExamples(t *testing.T) {
 	}
 	type run struct{ engine, dir string }
 	var runs []run
-	for _, r := range roots {
-		rel, _ := filepath.Rel(examples, r)
-		runs = append(runs, run{"tofu", rel})
+	for _, e := range testenv.Engines {
+		if e.Name != "tofu" {
+			runs = append(runs, run{e.File(), filepath.Join("envs", "dev", "app")})
+			continue
+		}
+		for _, r := range roots {
+			rel, _ := filepath.Rel(examples, r)
+			runs = append(runs, run{e.File(), rel})
+		}
 	}
-	runs = append(runs, run{"terraform", filepath.Join("envs", "dev", "app")})
 	for _, r := range runs {
 		t.Run(r.engine+"/"+filepath.ToSlash(r.dir), func(t *testing.T) {
 			t.Parallel()

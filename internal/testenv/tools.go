@@ -11,11 +11,15 @@ import (
 // Tools are the paths `make tools` (scripts/tools.sh) installs.
 type Tools struct {
 	Dir       string // the tools dir, $PLUMB_TOOLS_DIR or <repo>/.tools
-	BinDir    string // tofu and terraform, first on PATH in Env
-	Tofu      string // OpenTofu 1.10.6
+	BinDir    string // the default tofu and terraform, first on PATH in Env
+	Tofu      string // OpenTofu 1.10.6, the default (DefaultTofu)
 	Terraform string // HashiCorp Terraform 1.5.7
-	Mirror    string // filesystem provider mirror for both registry hosts
-	CLIConfig string // CLI config using only Mirror; TF_CLI_CONFIG_FILE
+	// EnginesDir holds every engine in Engines as <engine>_<version>: as
+	// plumb's --bin-dir it makes all of them selectable by a project's
+	// version constraint, while PATH alone still gives the defaults.
+	EnginesDir string
+	Mirror     string // filesystem provider mirror for both registry hosts
+	CLIConfig  string // CLI config using only Mirror; TF_CLI_CONFIG_FILE
 }
 
 // Load returns the installed tools. It skips the test when they are missing,
@@ -27,12 +31,13 @@ func Load(t testing.TB) Tools {
 		dir = filepath.Join(RepoRoot(t), ".tools")
 	}
 	tl := Tools{
-		Dir:       dir,
-		BinDir:    filepath.Join(dir, "bin"),
-		Tofu:      filepath.Join(dir, "bin", "tofu"),
-		Terraform: filepath.Join(dir, "bin", "terraform"),
-		Mirror:    filepath.Join(dir, "mirror"),
-		CLIConfig: filepath.Join(dir, "terraformrc"),
+		Dir:        dir,
+		BinDir:     filepath.Join(dir, "bin"),
+		Tofu:       filepath.Join(dir, "bin", "tofu"),
+		Terraform:  filepath.Join(dir, "bin", "terraform"),
+		EnginesDir: filepath.Join(dir, "engines"),
+		Mirror:     filepath.Join(dir, "mirror"),
+		CLIConfig:  filepath.Join(dir, "terraformrc"),
 	}
 	for _, p := range []string{tl.Tofu, tl.Terraform, tl.Mirror, tl.CLIConfig} {
 		if _, err := os.Stat(p); err != nil {
@@ -46,6 +51,50 @@ func Load(t testing.TB) Tools {
 		os.Stat(p)
 	}
 	return tl
+}
+
+// Engine is one engine binary `make tools` builds.
+type Engine struct {
+	Name    string // "tofu" or "terraform", as plumb.yaml's engine: says
+	Version string // exact, as the binary reports it
+}
+
+// Engines lists every engine scripts/tools.sh builds (TOFU_VERSIONS and
+// TERRAFORM_VERSION there): tests that must hold on each engine range over
+// it. TestEnginesMatchTools fails when the two lists part.
+var Engines = []Engine{
+	{"tofu", "1.10.6"},
+	{"tofu", "1.12.6"},
+	{"terraform", "1.5.7"},
+}
+
+// DefaultTofu is the OpenTofu on PATH (bin/tofu): what a project with no
+// version constraint gets when plumb searches PATH only.
+var DefaultTofu = Engines[0]
+
+// File is the engine's name under EnginesDir, e.g. tofu_1.12.6: the name
+// engine.Find recognises as one of several versions in one directory.
+func (e Engine) File() string { return e.Name + "_" + e.Version }
+
+// Reports is the first line of the binary's `version` output.
+func (e Engine) Reports() string {
+	product := "OpenTofu"
+	if e.Name == "terraform" {
+		product = "Terraform"
+	}
+	return product + " v" + e.Version
+}
+
+// Path returns e's binary under EnginesDir. It skips the test when the
+// binary is missing (tools from before e was added: run `make tools`), or
+// fails it when CI=true.
+func (tl Tools) Path(t testing.TB, e Engine) string {
+	t.Helper()
+	p := filepath.Join(tl.EnginesDir, e.File())
+	if _, err := os.Stat(p); err != nil {
+		missing(t, "engine "+e.File()+" not installed ("+p+" is missing): run `make tools` first")
+	}
+	return p
 }
 
 // missing skips, or fails under CI=true, where a skip would hide a broken setup.
