@@ -34,7 +34,7 @@ var rules = map[string]rule{
 	"planner": {imports: []string{""}, tests: []string{"internal/testenv"}},
 	"policy":  {imports: []string{""}},
 	"drift":   {imports: []string{""}},
-	"engine":  {imports: []string{""}, tests: []string{"internal/testenv"}},
+	"engine":  {imports: []string{""}, tests: []string{"internal/testenv", "internal/releasetest"}},
 	"runner":  {imports: []string{"", "planner", "policy", "drift", "engine"}, tests: []string{"internal/testenv"}},
 	"jobs":    {imports: []string{"", "planner", "policy", "drift", "engine", "runner"}, tests: []string{"internal/testenv"}},
 
@@ -48,7 +48,7 @@ var rules = map[string]rule{
 	"internal/sqlmigrate": {},
 
 	// The binary: everything, and in its e2e tests the test helpers too.
-	"cmd/plumb": {imports: production, tests: []string{"internal/testenv", "vcs/githubtest", "store/storetest"}},
+	"cmd/plumb": {imports: production, tests: []string{"internal/testenv", "vcs/githubtest", "store/storetest", "internal/releasetest"}},
 
 	// Test-only helpers follow the same inward rule as their users: at most
 	// the root.
@@ -56,6 +56,8 @@ var rules = map[string]rule{
 	"vcs/githubtest":      {imports: []string{""}},
 	"store/storetest":     {imports: []string{""}},
 	"internal/enginetest": {imports: []string{""}, tests: []string{"internal/testenv", "drift"}},
+	// The engine release mirror (engines on demand) needs none of plumb.
+	"internal/releasetest": {},
 	// The stand-in provider and the benchmark drivers run plumb's binary
 	// or are run by the engines: none needs plumb's packages.
 	"internal/standin": {},

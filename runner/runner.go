@@ -26,6 +26,7 @@ type Runner struct {
 	dataDir  string
 	store    plumb.Store
 	engines  []engine.Binary
+	fetcher  *engine.Fetcher
 	env      map[string]string
 	redactor *plumb.Redactor
 	logger   *slog.Logger
@@ -51,6 +52,9 @@ type Config struct {
 	DataDir string
 	Store   plumb.Store
 	Engines []engine.Binary // from FindEngines
+	// Fetcher, if set, downloads a project's engine when none in Engines
+	// meets its constraint (engines on demand).
+	Fetcher *engine.Fetcher
 	// Env is the environment engines run with (os.Environ() plus plumb's
 	// additions). TF_VAR_* entries reach the engine as a 0600 var file.
 	Env []string
@@ -89,6 +93,7 @@ func New(cfg Config) (*Runner, error) {
 		dataDir:  abs,
 		store:    cfg.Store,
 		engines:  cfg.Engines,
+		fetcher:  cfg.Fetcher,
 		redactor: cfg.Redactor,
 		logger:   cfg.Logger,
 		now:      cfg.Now,

@@ -103,7 +103,7 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	}
 	w.cfg = readRootConfig(dir, modDirs, kind == plumb.EngineTofu)
 
-	if w.bin, err = r.engineFor(t.Project, kind, w.cfg); err != nil {
+	if w.bin, err = r.engineFor(ctx, t.Project, kind, w.cfg); err != nil {
 		return nil, err
 	}
 	if !w.cfg.hasBackend {
@@ -144,7 +144,10 @@ func (w *workdir) close() {
 
 // engineFor picks the binary for a project: its own version constraint,
 // else its required_version, else the configured default for the engine.
-func (r *Runner) engineFor(p plumb.Project, kind plumb.Engine, cfg rootConfig) (engine.Binary, error) {
+// When no installed binary matches, the fetcher (if any) downloads the
+// newest matching release into the data dir, verified, or finds the one
+// it downloaded before.
+func (r *Runner) engineFor(ctx context.Context, p plumb.Project, kind plumb.Engine, cfg rootConfig) (engine.Binary, error) {
 	constraint := p.Version
 	if constraint == "" {
 		constraint = cfg.requiredVersion
@@ -153,6 +156,15 @@ func (r *Runner) engineFor(p plumb.Project, kind plumb.Engine, cfg rootConfig) (
 		constraint = r.defaults[kind]
 	}
 	bin, err := engine.Select(r.engines, kind, constraint)
+	if err != nil && r.fetcher != nil && plumb.ErrorCode(err) == plumb.ENOTFOUND {
+		fetched, ferr := r.fetcher.Fetch(ctx, kind, constraint)
+		if ferr == nil {
+			return fetched, nil
+		}
+		// The download's code decides (a refused release is invalid, an
+		// unreachable site worth retrying); the message keeps both halves.
+		return bin, plumb.Errorf(plumb.ErrorCode(ferr), "project %s: %s; downloading one: %w", p.Name, err.Error(), ferr)
+	}
 	if err != nil {
 		return bin, fmt.Errorf("project %s: %w", p.Name, err)
 	}

@@ -42,7 +42,7 @@ type serveConfig struct {
 
 // serveFileKeys are the flags a --config file may set besides serve's own:
 // the global ones a server needs.
-var serveFileKeys = []string{"data-dir", "log-format", "log-level", "secret-env", "bin-dir"}
+var serveFileKeys = append([]string{"data-dir", "log-format", "log-level", "secret-env", "bin-dir"}, releaseFlags...)
 
 func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.File, "config", "", "YAML file whose keys are these flags' names (file < PLUMB_* env < flags)")

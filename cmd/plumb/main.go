@@ -47,6 +47,7 @@ type Main struct {
 	LogLevel  string
 	BinDirs   []string
 	SecretEnv []string
+	Releases  engineReleases // where engines on demand come from (store.go)
 
 	Logger   *slog.Logger
 	Redactor *plumb.Redactor
@@ -97,6 +98,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	pf.StringVar(&m.LogFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&m.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringSliceVar(&m.BinDirs, "bin-dir", nil, "extra directories to search for tofu and terraform (before PATH)")
+	m.Releases.flags(pf)
 	pf.StringSliceVar(&m.SecretEnv, "secret-env", nil, "names of environment variables whose values are secrets, redacted from all output (well-known credential variables always are)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if err := m.applyEnv(cmd); err != nil {

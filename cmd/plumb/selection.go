@@ -171,6 +171,7 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 		DataDir:     dataDir,
 		Store:       st,
 		Engines:     m.findEngines(ctx, dataDir, sel.engines()...),
+		Fetcher:     m.engineFetcher(dataDir),
 		Env:         m.Environ(),
 		Credentials: m.plumbCredentials(),
 		Redactor:    m.Redactor,

@@ -25,7 +25,7 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 		return nil, err
 	}
 	r, err := runner.New(runner.Config{
-		DataDir: dir, Store: st, Engines: m.findEngines(ctx, dir),
+		DataDir: dir, Store: st, Engines: m.findEngines(ctx, dir), Fetcher: m.engineFetcher(dir),
 		Env: m.Environ(), Credentials: m.plumbCredentials(c.GitHubToken, c.WebhookSecret),
 		Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
 		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },

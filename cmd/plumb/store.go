@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
+
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
 	"github.com/plumbhq/plumb/store/sqlite"
@@ -31,6 +33,45 @@ func (m *Main) findEngines(ctx context.Context, dataDir string, only ...plumb.En
 		s.VersionCache = filepath.Join(dataDir, "engine-versions.json")
 	}
 	return engine.Find(ctx, s)
+}
+
+// engineReleases are the global flags for engines on demand: whether
+// plumb downloads a project's engine when none installed matches, and
+// from where. The key flags avoid the word KEY: a PLUMB_*KEY* variable
+// counts as one of plumb's credentials (engine.CredentialsInEnv), and a
+// public key is none.
+type engineReleases struct {
+	Download                       bool
+	TerraformURL, TerraformPubkey  string
+	TofuURL, TofuIndex, TofuPubkey string
+}
+
+// releaseFlags lists the flags' names, which a serve --config file may set too.
+var releaseFlags = []string{"download-engines", "terraform-releases-url", "terraform-releases-pubkey",
+	"tofu-releases-url", "tofu-releases-index", "tofu-releases-pubkey"}
+
+func (r *engineReleases) flags(fs *pflag.FlagSet) {
+	fs.BoolVar(&r.Download, "download-engines", true, "download, verify and cache in the data dir the engine version a project asks for when none installed matches")
+	fs.StringVar(&r.TerraformURL, "terraform-releases-url", engine.DefaultTerraformURL, "Terraform releases, in releases.hashicorp.com's layout (a mirror for air-gapped installs)")
+	fs.StringVar(&r.TerraformPubkey, "terraform-releases-pubkey", "", "OpenPGP public key file that signs the Terraform releases' SHA256SUMS (default: HashiCorp's, built in)")
+	fs.StringVar(&r.TofuURL, "tofu-releases-url", engine.DefaultTofuURL, "OpenTofu releases, in its GitHub releases' layout: URL/v<version>/tofu_<version>_<os>_<arch>.zip")
+	fs.StringVar(&r.TofuIndex, "tofu-releases-index", "", "OpenTofu's version list, in get.opentofu.org/tofu/api.json's format (default: that, or <tofu-releases-url>/api.json for a mirror)")
+	fs.StringVar(&r.TofuPubkey, "tofu-releases-pubkey", "", "OpenPGP public key file that signs the OpenTofu releases' SHA256SUMS (.gpgsig); needed to download OpenTofu: plumb has no copy of OpenTofu's key")
+}
+
+// engineFetcher downloads engines into dataDir/engines as the release
+// flags say; nil with --download-engines=false.
+func (m *Main) engineFetcher(dataDir string) *engine.Fetcher {
+	r := m.Releases
+	if !r.Download {
+		return nil
+	}
+	return &engine.Fetcher{
+		Dir:       filepath.Join(dataDir, "engines"),
+		Terraform: engine.Source{URL: r.TerraformURL, KeyFile: r.TerraformPubkey},
+		Tofu:      engine.Source{URL: r.TofuURL, Index: r.TofuIndex, KeyFile: r.TofuPubkey},
+		Logger:    m.Logger,
+	}
 }
 
 // openStore opens the store in the data dir (see dataDirFor), creating the
