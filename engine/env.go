@@ -147,6 +147,10 @@ func CredentialForms(values ...string) []string {
 		add(t, minCredentialLen)
 		if len(t) >= minCredentialLen {
 			add(base64.StdEncoding.EncodeToString([]byte(t)), minCredentialLen)
+			// The encoding of the value's whole 3-byte groups starts the
+			// encoding of anything that starts with the value: a key
+			// encoded with its trailing newline, or without, is found alike.
+			add(base64.RawStdEncoding.EncodeToString([]byte(t[:len(t)/3*3])), minKeyLineLen)
 		}
 		if strings.Contains(t, "\n") {
 			for _, line := range strings.Split(t, "\n") {

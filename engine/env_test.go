@@ -125,3 +125,18 @@ func TestEngineVersionWithoutCredentials(t *testing.T) {
 		t.Errorf("the version probe's environment:\n%s", got)
 	}
 }
+
+// A credential stored base64-encoded is found whether it was encoded with
+// its trailing newline or without, whatever its length modulo 3 (the
+// encodings then differ in their last group).
+func TestCredentialFormsFindBase64WithOrWithoutNewline(t *testing.T) {
+	for _, key := range []string{"0123456789abcdefghij", "0123456789abcdefghijk", "0123456789abcdefghijkl"} {
+		forms := CredentialForms(key + "\n")
+		for _, stored := range []string{key, key + "\n", key + "\r\n"} {
+			enc := base64.StdEncoding.EncodeToString([]byte(stored))
+			if !slices.ContainsFunc(forms, func(f string) bool { return strings.Contains(enc, f) }) {
+				t.Errorf("base64 of %q (%s) holds no form of the credential: %q", stored, enc, forms)
+			}
+		}
+	}
+}
