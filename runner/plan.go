@@ -106,8 +106,7 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 		return err
 	}
 	return writeMeta(dir, planMeta{RunID: run.ID, Commit: t.Commit, Base: t.Base, PlanSHA256: run.PlanSHA256,
-		StateSHA256: stateDigest, HasChanges: run.Status == plumb.RunChanges, InputsSHA256: inputs,
-		Engine: w.bin.Engine, EngineVersion: w.bin.VersionString()})
+		StateSHA256: stateDigest, HasChanges: run.Status == plumb.RunChanges, InputsSHA256: inputs})
 }
 
 // runPlan runs `plan -out`, initialising again once if the engine says the
