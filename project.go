@@ -37,12 +37,28 @@ type Project struct {
 	Discovered bool `json:"discovered,omitempty"`
 }
 
-// DriftConfig says whether and when the drift sweep checks a project.
+// DriftConfig says whether and when the drift sweep checks a project, and
+// whether it reverts what it finds.
 type DriftConfig struct {
-	Enabled   bool   `json:"enabled"`
-	Schedule  string `json:"schedule,omitempty"`
-	Remediate bool   `json:"remediate"`
+	// Enabled is true unless plumb.yaml says `drift: {enabled: false}`.
+	Enabled bool `json:"enabled"`
+	// Schedule is a 5-field cron expression; empty: the server's
+	// --drift-schedule.
+	Schedule string `json:"schedule,omitempty"`
+	// Remediate is what the sweep applies after finding drift (see
+	// Remediate*); empty means off.
+	Remediate string `json:"remediate,omitempty"`
 }
+
+// Remediation modes: off (the default) only reports; out_of_band applies
+// a fresh plan when the project has out-of-band findings and no pending
+// ones (it reverts what changed outside and nothing else); all applies
+// any drift, pending config too.
+const (
+	RemediateOff       = "off"
+	RemediateOutOfBand = "out_of_band"
+	RemediateAll       = "all"
+)
 
 // String names the project for people: its name, plus the workspace when it
 // is not the default one.

@@ -58,9 +58,9 @@ type rawProject struct {
 	ApplyOnPush       bool     `yaml:"apply_on_push"`
 	Workflow          string   `yaml:"workflow"`
 	Drift             *struct {
-		Enabled   bool   `yaml:"enabled"`
+		Enabled   *bool  `yaml:"enabled"`
 		Schedule  string `yaml:"schedule"`
-		Remediate bool   `yaml:"remediate"`
+		Remediate string `yaml:"remediate"`
 	} `yaml:"drift"`
 }
 
@@ -212,7 +212,7 @@ func (c *Config) project(i int, rp rawProject) (plumb.Project, ConfigErrors) {
 	p := plumb.Project{
 		Name: rp.Name, Dir: dir, Workspace: rp.Workspace, Engine: plumb.Engine(rp.Engine),
 		Version: rp.Version, WhenModified: rp.WhenModified, DependsOn: rp.DependsOn,
-		Environment: rp.Environment, Autoplan: true, ApplyRequirements: rp.ApplyRequirements,
+		Environment: rp.Environment, Autoplan: true, ApplyRequirements: rp.ApplyRequirements, Drift: plumb.DriftConfig{Enabled: true},
 		ApplyOnPush: rp.ApplyOnPush, Workflow: rp.Workflow, Modules: []string{},
 	}
 	if p.Name == "" {
@@ -230,8 +230,21 @@ func (c *Config) project(i int, rp rawProject) (plumb.Project, ConfigErrors) {
 	if rp.Autoplan != nil {
 		p.Autoplan = *rp.Autoplan
 	}
-	if rp.Drift != nil {
-		p.Drift = plumb.DriftConfig{Enabled: rp.Drift.Enabled, Schedule: rp.Drift.Schedule, Remediate: rp.Drift.Remediate}
+	if d := rp.Drift; d != nil {
+		if d.Enabled != nil {
+			p.Drift.Enabled = *d.Enabled
+		}
+		p.Drift.Schedule, p.Drift.Remediate = d.Schedule, d.Remediate
+		if d.Schedule != "" {
+			if _, err := ParseSchedule(d.Schedule); err != nil {
+				errs = append(errs, c.errAt(append(at("drift"), "schedule"), "%v", err))
+			}
+		}
+		switch d.Remediate {
+		case "", plumb.RemediateOff, plumb.RemediateOutOfBand, plumb.RemediateAll:
+		default:
+			errs = append(errs, c.errAt(append(at("drift"), "remediate"), "remediate %q: use off, out_of_band or all", d.Remediate))
+		}
 	}
 	for j, g := range p.WhenModified {
 		if !doublestar.ValidatePattern(g) {

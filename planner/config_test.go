@@ -45,6 +45,10 @@ func TestParseConfigErrors(t *testing.T) {
 			[]string{`projects[0].engine: value must be one of 'tofu', 'terraform'`}},
 		{"apply_on_push is a boolean", "version: 1\nprojects:\n  - {dir: a, apply_on_push: yes}\n",
 			[]string{`plumb.yaml:3:29: projects[0].apply_on_push: got string, want boolean`}},
+		{"bad drift schedule", "version: 1\nprojects:\n  - {dir: a, drift: {schedule: \"0 * *\"}}\n",
+			[]string{`plumb.yaml:3:32: projects[0].drift.schedule: schedule "0 * *": expected exactly 5 fields`}},
+		{"bad remediate", "version: 1\nprojects:\n  - {dir: a, drift: {remediate: yes}}\n",
+			[]string{`projects[0].drift.remediate: value must be one of 'off', 'out_of_band', 'all'`}},
 		{"alias bomb", "version: 1\na: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
 			[]string{"too large"}},
 	}
@@ -87,17 +91,17 @@ projects:
     apply_requirements: [approved]
     apply_on_push: true
     workflow: strict
-    drift: {enabled: true, schedule: "0 * * * *", remediate: true}
+    drift: {enabled: false, schedule: "0 * * * *", remediate: out_of_band}
 `))
 	if errs != nil {
 		t.Fatal(errs)
 	}
 	want := []plumb.Project{
 		{Name: "envs/dev/app", Dir: "envs/dev/app", Workspace: "default", Engine: "tofu", WhenModified: DefaultWhenModified,
-			Environment: "dev", Autoplan: true, Modules: []string{}},
+			Environment: "dev", Autoplan: true, Drift: plumb.DriftConfig{Enabled: true}, Modules: []string{}},
 		{Name: "custom", Dir: "x", Workspace: "blue", Engine: "terraform", Version: "~> 1.5", WhenModified: []string{"*.tf", "../shared/**"},
 			DependsOn: []string{"envs/dev/app"}, ApplyRequirements: []string{"approved"}, ApplyOnPush: true, Workflow: "strict",
-			Drift: plumb.DriftConfig{Enabled: true, Schedule: "0 * * * *", Remediate: true}, Modules: []string{}},
+			Drift: plumb.DriftConfig{Schedule: "0 * * * *", Remediate: plumb.RemediateOutOfBand}, Modules: []string{}},
 	}
 	if d := cmp.Diff(want, cfg.Projects); d != "" {
 		t.Errorf("projects (-want +got):\n%s", d)

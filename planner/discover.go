@@ -169,5 +169,6 @@ func discovered(dir, name string) plumb.Project {
 	return plumb.Project{
 		Name: name, Dir: dir, Workspace: plumb.DefaultWorkspace, Engine: plumb.EngineTofu,
 		WhenModified: DefaultWhenModified, Autoplan: true, Modules: []string{}, Discovered: true,
+		Drift: plumb.DriftConfig{Enabled: true},
 	}
 }
