@@ -115,6 +115,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.AddCommand(m.planCmd())
 	root.AddCommand(m.applyCmd())
 	root.AddCommand(m.serveCmd())
+	root.AddCommand(m.policyCmd())
 	return root
 }
 
