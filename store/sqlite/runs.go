@@ -14,7 +14,7 @@ import (
 const runColumns = `id, repo, project, dir, workspace, kind, status, triggered_by, commit_sha, base_sha,
 	engine, engine_version, summary_add, summary_change, summary_destroy, summary_replace, summary_import,
 	changes_outside, resources, plan_text, plan_sha256, policy, replanned, error, blocked_by,
-	created_at, started_at, finished_at, plan_id, differences`
+	created_at, started_at, finished_at, plan_id, differences, drift`
 
 // CreateRun stores a new run, stamping CreatedAt when it is zero.
 // EINVALID when the ID is empty or taken.
@@ -31,7 +31,7 @@ func (db *DB) CreateRun(ctx context.Context, r *plumb.Run) error {
 	}
 	_, err = db.db.ExecContext(ctx, `INSERT INTO plumb_runs (`+runColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-			$21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`, args...)
+			$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)`, args...)
 	if isConstraint(err, errPrimaryKey) || isConstraint(err, errUnique) {
 		return plumb.Errorf(plumb.EINVALID, "run %s already exists", r.ID)
 	}
@@ -53,7 +53,7 @@ func (db *DB) UpdateRun(ctx context.Context, r *plumb.Run) error {
 		engine_version = $12, summary_add = $13, summary_change = $14, summary_destroy = $15,
 		summary_replace = $16, summary_import = $17, changes_outside = $18, resources = $19, plan_text = $20,
 		plan_sha256 = $21, policy = $22, replanned = $23, error = $24, blocked_by = $25,
-		started_at = $27, finished_at = $28, plan_id = $29, differences = $30
+		started_at = $27, finished_at = $28, plan_id = $29, differences = $30, drift = $31
 		WHERE id = $1`, args...)
 	if err != nil {
 		return fmt.Errorf("update run %s: %w", r.ID, err)
@@ -66,7 +66,7 @@ func (db *DB) UpdateRun(ctx context.Context, r *plumb.Run) error {
 	return nil
 }
 
-// runArgs gives the $1…$30 arguments of a run, in runColumns order.
+// runArgs gives the $1…$31 arguments of a run, in runColumns order.
 func runArgs(r *plumb.Run) ([]any, error) {
 	resources, err := json.Marshal(r.Resources)
 	if err != nil {
@@ -84,12 +84,16 @@ func runArgs(r *plumb.Run) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %s: differences: %w", r.ID, err)
 	}
+	drift, err := driftArg(r.Drift)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: drift: %w", r.ID, err)
+	}
 	s := r.Summary
 	return []any{
 		r.ID, r.Repo, r.Project, r.Dir, r.Workspace, string(r.Kind), string(r.Status), r.Trigger, r.Commit, r.Base,
 		string(r.Engine), r.EngineVersion, s.Add, s.Change, s.Destroy, s.Replace, s.Import,
 		r.ChangesOutside, string(resources), r.PlanText, r.PlanSHA256, policy, r.Replanned, r.Error, r.BlockedBy,
-		formatTime(r.CreatedAt), nullTime(r.StartedAt), nullTime(r.FinishedAt), r.PlanID, string(diffs),
+		formatTime(r.CreatedAt), nullTime(r.StartedAt), nullTime(r.FinishedAt), r.PlanID, string(diffs), drift,
 	}, nil
 }
 
@@ -100,14 +104,14 @@ func scanRun(row rowScanner) (*plumb.Run, error) {
 		r                          plumb.Run
 		kind, status, engine       string
 		resources, diffs           string
-		policy                     sql.NullString
+		policy, drift              sql.NullString
 		created, started, finished sql.NullString
 	)
 	s := &r.Summary
 	if err := row.Scan(&r.ID, &r.Repo, &r.Project, &r.Dir, &r.Workspace, &kind, &status, &r.Trigger, &r.Commit,
 		&r.Base, &engine, &r.EngineVersion, &s.Add, &s.Change, &s.Destroy, &s.Replace, &s.Import,
 		&r.ChangesOutside, &resources, &r.PlanText, &r.PlanSHA256, &policy, &r.Replanned, &r.Error, &r.BlockedBy,
-		&created, &started, &finished, &r.PlanID, &diffs); err != nil {
+		&created, &started, &finished, &r.PlanID, &diffs, &drift); err != nil {
 		return nil, err
 	}
 	r.Kind, r.Status, r.Engine = plumb.RunKind(kind), plumb.RunStatus(status), plumb.Engine(engine)
@@ -124,6 +128,9 @@ func scanRun(row rowScanner) (*plumb.Run, error) {
 		}
 	}
 	var err error
+	if r.Drift, err = scanDrift(drift); err != nil {
+		return nil, fmt.Errorf("run %s: drift: %w", r.ID, err)
+	}
 	if r.CreatedAt, err = parseTime(created); err != nil {
 		return nil, err
 	}
@@ -163,6 +170,7 @@ func (db *DB) Runs(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error)
 	add("kind", string(f.Kind))
 	add("commit_sha", f.Commit)
 	add("triggered_by", f.Trigger)
+	add("status", string(f.Status))
 	q := `SELECT ` + runColumns + ` FROM plumb_runs`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")

@@ -24,6 +24,8 @@ func fullRun(id string, created time.Time) *plumb.Run {
 		PlanSHA256:     "e3b0c442",
 		Policy: &plumb.PolicyOutcome{Passed: false, Deny: []plumb.PolicyResult{{Namespace: "main", Rule: "deny", Message: "no"}},
 			Warn: []plumb.PolicyResult{}},
+		Drift: &plumb.DriftResult{Status: plumb.DriftError, Resources: []plumb.DriftFinding{
+			{Address: "local_file.f", Kind: plumb.DriftOutOfBand, Action: "delete", Attributes: []string{}}}, Error: "refresh failed"},
 		Replanned: "stale plan", Error: "boom", BlockedBy: "PR #7", PlanID: "plan-1",
 		Differences: []string{"`local_file.f`: reviewed update (content), now replace (content)"},
 		CreatedAt:   created, StartedAt: created.Add(time.Second), FinishedAt: created.Add(2 * time.Second),

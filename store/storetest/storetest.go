@@ -16,6 +16,9 @@ func Run(t *testing.T, open func(t *testing.T) plumb.Store) {
 	t.Run("Locks", func(t *testing.T) { testLocks(t, open) })
 	t.Run("LockLine", func(t *testing.T) { testLockLine(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
+	t.Run("DriftStates", func(t *testing.T) { testDriftStates(t, open) })
+	t.Run("DriftAcks", func(t *testing.T) { testDriftAcks(t, open) })
+	t.Run("RunDrift", func(t *testing.T) { testRunDrift(t, open) })
 }
 
 // t0 is a fixed instant with nanoseconds, to prove times round-trip exactly.
