@@ -5,6 +5,8 @@
 #   engines/<engine>_<version>       every engine built (tofu_1.10.6, tofu_1.12.6, terraform_1.5.7): give
 #                                    plumb `--bin-dir $PLUMB_TOOLS_DIR/engines` and a project's `version`
 #                                    constraint picks among them, newest matching first
+#   conftest                         conftest, the reference `plumb policy test` is checked against
+#                                    (outside bin/: not on PATH, which holds only the engines)
 #   cache/<tool>/<version>/...       versioned builds; a second run only checks them
 #   mirror/<host>/hashicorp/...      filesystem provider mirror for both registry hosts
 #   terraformrc                      CLI config that uses only that mirror (never the network)
@@ -23,6 +25,7 @@ TOOLS=$(cd "$TOOLS" && pwd)
 TOFU_VERSIONS="1.10.6 1.12.6"
 TERRAFORM_VERSION=1.5.7
 TIME_VERSION=0.14.2
+CONFTEST_VERSION=0.71.1
 # The stand-in binary is published under each of these addresses (type/version).
 STANDIN_AS="null/3.2.4 random/3.7.2 local/2.5.3"
 PLATFORM=$(go env GOOS)_$(go env GOARCH)
@@ -136,6 +139,29 @@ install_standin() {
   for as in $STANDIN_AS; do mirror "$out/terraform-provider-standin" "${as%/*}" "${as#*/}"; done
 }
 
+# Built from its Go module with its version stamped in (a plain go install
+# reports "Conftest: dev"), so the check below can tell a stale build.
+install_conftest() {
+  local out=$TOOLS/cache/conftest/$CONFTEST_VERSION
+  if conftest_reports "$out/conftest"; then
+    say "conftest $CONFTEST_VERSION cached"
+  else
+    mkdir -p "$out"
+    timed "conftest $CONFTEST_VERSION" env GOBIN="$out" go install \
+      -ldflags "-X github.com/open-policy-agent/conftest/internal/version.Version=$CONFTEST_VERSION" \
+      "github.com/open-policy-agent/conftest@v$CONFTEST_VERSION"
+    conftest_reports "$out/conftest" || die "conftest: built binary does not report Conftest: $CONFTEST_VERSION"
+  fi
+  link "$out/conftest" "$TOOLS/conftest"
+}
+
+# conftest_reports BINARY: true when BINARY is conftest CONFTEST_VERSION
+# (it has --version, not the engines' version subcommand).
+conftest_reports() {
+  local out
+  [ -x "$1" ] && out=$("$1" --version 2>/dev/null) && [ "${out%%$'\n'*}" = "Conftest: $CONFTEST_VERSION" ]
+}
+
 # mirror BINARY TYPE VERSION: places BINARY under both registry hosts, as a
 # hard link when possible (no copy of 30 MB per address).
 mirror() {
@@ -184,5 +210,6 @@ install_terraform
 prune_engines
 install_time
 install_standin
+install_conftest
 write_config
 say "ready in $((SECONDS - start))s: . $TOOLS/env.sh"
