@@ -32,6 +32,7 @@ const out = process.env.OUT;
 // ones the test server answers for other engineers' tests. Add a path here
 // when plumb starts calling it; the test server rejects everything else.
 const ops = {
+  "/repos/{owner}/{repo}": ["get"],
   "/repos/{owner}/{repo}/issues/{issue_number}/comments": ["get", "post"],
   "/repos/{owner}/{repo}/issues/comments/{comment_id}": ["get", "patch", "delete"],
   "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": ["post"],

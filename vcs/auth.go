@@ -240,7 +240,7 @@ func (g *GitHub) fail(err error, format string, args ...any) error {
 		switch er.Response.StatusCode {
 		case http.StatusUnauthorized, http.StatusForbidden:
 			code = plumb.EUNAUTHORIZED
-		case http.StatusNotFound:
+		case http.StatusNotFound, http.StatusGone: // 410: a deleted issue
 			code = plumb.ENOTFOUND
 		case http.StatusUnprocessableEntity, http.StatusBadRequest:
 			code = plumb.EINVALID

@@ -5,10 +5,11 @@
 //   - GitHub: verified webhooks parsed into plumb.Event (webhook.go), the
 //     plan and apply comments rendered and split (comment*.go), and the
 //     Forge that edits them in place and sets statuses (github.go, status.go),
-//     reads pull requests, reviews and permissions (pulls.go), answers
-//     comment commands and keeps drift issues (issues.go), with token or App
-//     auth (auth.go); every API call is retried on 5xx, rate limits and
-//     network errors beneath go-github (retry.go).
+//     reads pull requests, reviews and permissions (pulls.go) and
+//     repositories (repository.go), answers comment commands (issues.go),
+//     keeps one drift issue per project (drift.go, its body driftissue.go),
+//     with token or App auth (auth.go); every API call is retried on 5xx,
+//     rate limits and network errors beneath go-github (retry.go).
 //
 // go-git and go-github types never leave this package. It imports only the
 // root package; vcs/githubtest is the test-only GitHub server.

@@ -192,45 +192,6 @@ func plumbComments(t *testing.T, srv *githubtest.Server) []githubtest.Comment {
 	return out
 }
 
-// The drift sweep's issue: found by title and label, created once,
-// updated, closed.
-func TestGitHubIssues(t *testing.T) {
-	b := setupGitHub(t)
-	ctx := context.Background()
-	repo := owner + "/" + name
-	const title, label = "plumb: drift in app-dev", "plumb-drift"
-	if is, err := b.gh.FindIssue(ctx, repo, title, label); err != nil || is != nil {
-		t.Fatalf("before any: %+v, %v", is, err)
-	}
-	created, err := b.gh.CreateIssue(ctx, repo, title, "local_file.f deleted outside Terraform", []string{label})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.gh.CreateIssue(ctx, repo, "unrelated", "", nil); err != nil {
-		t.Fatal(err)
-	}
-	found, err := b.gh.FindIssue(ctx, repo, title, label)
-	if err != nil || found == nil || found.Number != created.Number || found.Labels[0] != label {
-		t.Fatalf("find: %+v, %v (created %+v)", found, err, created)
-	}
-	if err := b.gh.UpdateIssue(ctx, repo, found.Number, "now also local_file.g"); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.gh.CloseIssue(ctx, repo, found.Number); err != nil {
-		t.Fatal(err)
-	}
-	if is, err := b.gh.FindIssue(ctx, repo, title, label); err != nil || is != nil {
-		t.Fatalf("after close: %+v, %v", is, err)
-	}
-	issues := b.srv.Issues(owner, name)
-	if len(issues) != 2 || issues[0].Body != "now also local_file.g" || issues[0].State != "closed" {
-		t.Errorf("issues %+v", issues)
-	}
-	if err := b.gh.CloseIssue(ctx, repo, 999); plumb.ErrorCode(err) != plumb.ENOTFOUND {
-		t.Errorf("close a missing issue: %v, want not_found", err)
-	}
-}
-
 // Someone pastes plumb's marker into their own comment: plumb neither
 // edits it (GitHub would refuse) nor mistakes it for its own.
 func TestReportPlansIgnoresOthersMarkers(t *testing.T) {

@@ -141,7 +141,7 @@ func TestGitHubDoesNotRetryRefusals(t *testing.T) {
 	if err := b.gh.Reply(ctx, owner+"/"+name, 7, "hi"); plumb.ErrorCode(err) != plumb.EINVALID {
 		t.Errorf("422: %v, want invalid", err)
 	}
-	if err := b.gh.CloseIssue(ctx, owner+"/"+name, 999); plumb.ErrorCode(err) != plumb.ENOTFOUND {
+	if _, err := b.gh.PullRequest(ctx, owner+"/"+name, 999); plumb.ErrorCode(err) != plumb.ENOTFOUND {
 		t.Errorf("404: %v, want not_found", err)
 	}
 	b.srv.FailRoute("POST", commentsRoute, 1, 403)
@@ -149,8 +149,8 @@ func TestGitHubDoesNotRetryRefusals(t *testing.T) {
 		t.Errorf("403: %v, want unauthorized", err)
 	}
 	reqs := b.srv.Requests()
-	if n, m := count(reqs, "POST /api/v3/repos/acme/infra/issues/7/comments"), count(reqs, "PATCH /api/v3/repos/acme/infra/issues/999"); n != 2 || m != 1 {
-		t.Errorf("%d comment posts, %d issue edits; want 2 and 1: %q", n, m, reqs)
+	if n, m := count(reqs, "POST /api/v3/repos/acme/infra/issues/7/comments"), count(reqs, "GET /api/v3/repos/acme/infra/pulls/999"); n != 2 || m != 1 {
+		t.Errorf("%d comment posts, %d pull request reads; want 2 and 1: %q", n, m, reqs)
 	}
 	if len(b.srv.Comments(owner, name, 7)) != 0 {
 		t.Error("a refused reply was posted")

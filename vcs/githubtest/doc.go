@@ -8,7 +8,9 @@
 //     match GitHub's schema for its status, fails the test.
 //   - State a test sets up or inspects: pull requests (AddPull, Pull,
 //     MergePull for a real merge in the bare repository from InitRepo),
-//     comments, reactions, statuses, reviews, permissions, team members.
+//     comments, reactions, statuses, reviews, permissions, team members,
+//     issues as people touch them (AddIssue, RenameIssue, DeleteIssue,
+//     Issues) and the repository's default branch (SetDefaultBranch).
 //   - Faults a test asks for (Inject, InjectRoute and their shorthands):
 //     5xx, primary and secondary rate limits, 422 validation failures.
 //   - Deliveries: Payload, Edit, SetRepo, PullRequestPayload, PushPayload,

@@ -22,6 +22,7 @@ var handlers = map[string]handler{
 	"DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}":         deleteComment,
 	"POST /repos/{owner}/{repo}/statuses/{sha}":                         createStatus,
 	"GET /repos/{owner}/{repo}/commits/{ref}/statuses":                  listStatuses,
+	"GET /repos/{owner}/{repo}":                                         getRepo,
 	"GET /repos/{owner}/{repo}/issues":                                  listIssues,
 	"POST /repos/{owner}/{repo}/issues":                                 createIssue,
 	"GET /repos/{owner}/{repo}/issues/{issue_number}":                   getIssue,
@@ -78,14 +79,6 @@ func page[T any](w http.ResponseWriter, r *http.Request, items []T) {
 		items = []T{} // an empty page is [], never null
 	}
 	writeJSON(w, http.StatusOK, items[start:end])
-}
-
-func (s *Server) issueOr404(w http.ResponseWriter, rs *repoState, n int) *Issue {
-	is := rs.issues[n]
-	if is == nil {
-		writeError(w, http.StatusNotFound, "Not Found")
-	}
-	return is
 }
 
 func listComments(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
@@ -217,107 +210,6 @@ func listStatuses(s *Server, w http.ResponseWriter, r *http.Request, p map[strin
 		}
 	}
 	page(w, r, out)
-}
-
-func listIssues(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, _ []byte) {
-	rs := s.repo(p["owner"], p["repo"])
-	q := r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = "open"
-	}
-	var labels []string
-	if l := q.Get("labels"); l != "" {
-		labels = strings.Split(l, ",")
-	}
-	var out []obj
-	for n := rs.nextNumber - 1; n >= 1; n-- { // newest first
-		is := rs.issues[n]
-		if is == nil || (state != "all" && is.State != state) {
-			continue
-		}
-		if !containsAll(is.Labels, labels) || (q.Get("creator") != "" && q.Get("creator") != is.User) {
-			continue
-		}
-		out = append(out, s.issueJSON(rs, is))
-	}
-	page(w, r, out)
-}
-
-func containsAll(have, want []string) bool {
-	for _, l := range want {
-		if !slices.Contains(have, strings.TrimSpace(l)) {
-			return false
-		}
-	}
-	return true
-}
-
-type issueInput struct {
-	Title  *string
-	Body   *string
-	State  *string
-	Labels []json.RawMessage // strings, or {name: ...} objects
-}
-
-func (in issueInput) labelNames() []string {
-	var out []string
-	for _, raw := range in.Labels {
-		var name string
-		if json.Unmarshal(raw, &name) != nil {
-			var obj struct{ Name string }
-			_ = json.Unmarshal(raw, &obj)
-			name = obj.Name
-		}
-		out = append(out, name)
-	}
-	return out
-}
-
-func createIssue(s *Server, w http.ResponseWriter, r *http.Request, p map[string]string, body []byte) {
-	rs := s.repo(p["owner"], p["repo"])
-	var in issueInput
-	_ = json.Unmarshal(body, &in)
-	is := &Issue{Number: rs.nextNumber, State: "open", User: s.login(r), Labels: in.labelNames()}
-	if in.Title != nil {
-		is.Title = *in.Title
-	}
-	if in.Body != nil {
-		is.Body = *in.Body
-	}
-	rs.nextNumber++
-	rs.issues[is.Number] = is
-	writeJSON(w, http.StatusCreated, s.issueJSON(rs, is))
-}
-
-func getIssue(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {
-	rs := s.repo(p["owner"], p["repo"])
-	if is := s.issueOr404(w, rs, num(p, "issue_number")); is != nil {
-		writeJSON(w, http.StatusOK, s.issueJSON(rs, is))
-	}
-}
-
-func editIssue(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, body []byte) {
-	rs := s.repo(p["owner"], p["repo"])
-	is := s.issueOr404(w, rs, num(p, "issue_number"))
-	if is == nil {
-		return
-	}
-	var in issueInput
-	_ = json.Unmarshal(body, &in)
-	if in.Title != nil {
-		is.Title = *in.Title
-	}
-	if in.Body != nil {
-		is.Body = *in.Body
-	}
-	if in.State != nil {
-		is.State = *in.State
-	}
-	if in.Labels != nil {
-		is.Labels = in.labelNames()
-	}
-	writeJSON(w, http.StatusOK, s.issueJSON(rs, is))
 }
 
 func getPermission(s *Server, w http.ResponseWriter, _ *http.Request, p map[string]string, _ []byte) {

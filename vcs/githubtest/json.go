@@ -173,9 +173,14 @@ func (s *Server) issueJSON(r *repoState, is *Issue) obj {
 		"labels_url": api + "/labels{/name}", "comments_url": api + "/comments", "events_url": api + "/events",
 		"html_url": s.srv.URL + sprintf("/%s/%s/issues/%d", r.owner, r.name, is.Number),
 	}
+	if is.StateReason != "" {
+		out["state_reason"] = is.StateReason
+	}
 	if is.State == "closed" {
 		out["closed_at"] = stamp(epoch)
-		out["state_reason"] = "completed"
+		if is.StateReason == "" {
+			out["state_reason"] = "completed"
+		}
 	}
 	if is.PR {
 		out["html_url"] = s.srv.URL + sprintf("/%s/%s/pull/%d", r.owner, r.name, is.Number)

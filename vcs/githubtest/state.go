@@ -39,9 +39,15 @@ type Issue struct {
 	Title  string
 	Body   string
 	State  string // open, closed
-	Labels []string
-	User   string
-	PR     bool
+	// StateReason is why it was last closed or reopened: completed,
+	// not_planned, reopened; empty for an issue never closed.
+	StateReason string
+	Labels      []string
+	User        string
+	PR          bool
+	// Comments are the issue's comments, oldest first, as Issues returns
+	// them; the server keeps comments apart (see Comments).
+	Comments []Comment
 }
 
 // PullRequest is what a test sets up for plumb to read back.
@@ -94,11 +100,18 @@ type repoState struct {
 	perms       map[string]string
 	reactions   []*Reaction
 	nextNumber  int
+	gone        map[int]bool // deleted issues: 410, not 404
+	branch      string       // SetDefaultBranch's; "" is main
 }
 
 // defaultBranch is the repository's default branch: main, as InitRepo
-// creates it.
-func (r *repoState) defaultBranch() string { return "main" }
+// creates it, unless a test set another.
+func (r *repoState) defaultBranch() string {
+	if r.branch != "" {
+		return r.branch
+	}
+	return "main"
+}
 
 // repo returns the state of owner/name, creating it: any repo exists.
 // Callers hold s.mu.
@@ -107,7 +120,7 @@ func (s *Server) repo(owner, name string) *repoState {
 	r := s.repos[key]
 	if r == nil {
 		r = &repoState{owner: owner, name: name, issues: map[int]*Issue{}, pulls: map[int]*PullRequest{},
-			reviews: map[int][]*Review{}, perms: map[string]string{}, nextNumber: 1}
+			reviews: map[int][]*Review{}, perms: map[string]string{}, gone: map[int]bool{}, nextNumber: 1}
 		s.repos[key] = r
 	}
 	return r
@@ -187,20 +200,6 @@ func (s *Server) LatestStatuses(owner, name, sha string) map[string]Status {
 	out := map[string]Status{}
 	for _, st := range s.Statuses(owner, name, sha) {
 		out[st.Context] = st
-	}
-	return out
-}
-
-// Issues returns the repository's issues (not pull requests) by number.
-func (s *Server) Issues(owner, name string) []Issue {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.repo(owner, name)
-	var out []Issue
-	for n := 1; n < r.nextNumber; n++ {
-		if is := r.issues[n]; is != nil && !is.PR {
-			out = append(out, *is)
-		}
 	}
 	return out
 }
