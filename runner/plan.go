@@ -173,6 +173,9 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 		return err
 	}
 	run.Summary, run.Resources = summarize(p)
+	if err := r.checkPolicy(ctx, run, raw); err != nil {
+		return err
+	}
 	run.ChangesOutside = len(p.ResourceDrift)
 	run.PlanSHA256 = fileDigest(planPath)
 	if run.PlanSHA256 == "" {

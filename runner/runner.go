@@ -34,6 +34,7 @@ type Runner struct {
 	grace    time.Duration
 	defaults map[plumb.Engine]string
 	finished func(*plumb.Run)
+	policy   *PolicyCheck // see SetPolicy (policy.go)
 
 	pool chan struct{}
 	// readBacks bounds saved plans being read back (`show -json`) once

@@ -17,6 +17,7 @@ func (m *Main) applyCmd() *cobra.Command {
 	var names []string
 	var asJSON, autoApprove bool
 	var workers int
+	var pol runPolicy
 	cmd := &cobra.Command{
 		Use:   "apply [--ref REF] [-p NAME]... [--auto-approve]",
 		Short: "Plan and apply every (or each named) project at a commit, in apply order, under locks",
@@ -31,12 +32,19 @@ func (m *Main) applyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			pc, err := pol.check(sel)
+			if err != nil {
+				return err
+			}
 			r, st, closeStore, err := m.newRunner(ctx, repo.Root, sel, workers)
 			if err != nil {
 				return err
 			}
 			defer closeStore()
-			plans, err := m.plansFor(ctx, r, st, sel)
+			r.SetPolicy(pc)
+			// A saved plan was checked against whatever policies were given
+			// then, if any: with --policy every project is planned again.
+			plans, err := m.plansFor(ctx, r, st, sel, pc != nil)
 			if err != nil {
 				return err
 			}
@@ -46,6 +54,7 @@ func (m *Main) applyCmd() *cobra.Command {
 				human = m.Stderr
 			}
 			printRuns(human, plans)
+			printPolicy(human, plans)
 			var targets []runner.Target
 			var toApply []*plumb.Run
 			for i, p := range plans {
@@ -65,7 +74,7 @@ func (m *Main) applyCmd() *cobra.Command {
 			} else {
 				fmt.Fprintf(m.Stderr, "plumb: applying %s\n", sel.describe())
 				applied := withProgress(ctx, m, len(targets), func(p *progress) []*plumb.Run {
-					return r.ApplyAll(ctx, targets, toApply, runner.ApplyOptions{Progress: p})
+					return r.ApplyAll(ctx, targets, toApply, runner.ApplyOptions{Progress: p, Refuse: refuseDenied(toApply)})
 				})
 				final = runner.MergeRuns(plans, applied)
 				printRuns(human, applied)
@@ -85,12 +94,13 @@ func (m *Main) applyCmd() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.BoolVar(&autoApprove, "auto-approve", false, "apply without asking")
 	f.IntVar(&workers, "parallelism", 0, "projects planned at once (default: CPU count); applies run one at a time")
+	pol.flags(f)
 	return cmd
 }
 
 // plansFor reuses the latest successful plan of each project at the
 // selection's commit (Apply checks it is not stale) and plans the rest.
-func (m *Main) plansFor(ctx context.Context, r *runner.Runner, st plumb.Store, sel *selection) ([]*plumb.Run, error) {
+func (m *Main) plansFor(ctx context.Context, r *runner.Runner, st plumb.Store, sel *selection, fresh bool) ([]*plumb.Run, error) {
 	plans := make([]*plumb.Run, len(sel.Targets))
 	var missing []runner.Target
 	var at []int
@@ -99,7 +109,7 @@ func (m *Main) plansFor(ctx context.Context, r *runner.Runner, st plumb.Store, s
 		if err != nil {
 			return nil, err
 		}
-		if prev != nil {
+		if prev != nil && !fresh {
 			plans[i] = prev
 			fmt.Fprintf(m.Stderr, "plumb: %s: using plan %s\n", t.Project.Name, prev.ID)
 			continue

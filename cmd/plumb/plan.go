@@ -72,6 +72,7 @@ func (m *Main) planCmd() *cobra.Command {
 	var names []string
 	var asJSON, detailed bool
 	var workers int
+	var pol runPolicy
 	cmd := &cobra.Command{
 		Use:   "plan [--base REF --head REF | --ref REF] [-p NAME]...",
 		Short: "Plan the projects a change affects (or every project at a commit) with the real engine",
@@ -86,11 +87,16 @@ func (m *Main) planCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			pc, err := pol.check(sel)
+			if err != nil {
+				return err
+			}
 			r, _, closeStore, err := m.newRunner(ctx, repo.Root, sel, workers)
 			if err != nil {
 				return err
 			}
 			defer closeStore()
+			r.SetPolicy(pc)
 			fmt.Fprintf(m.Stderr, "plumb: planning %s\n", sel.describe())
 			runs := withProgress(ctx, m, len(sel.Targets), func(p *progress) []*plumb.Run { return r.PlanAll(ctx, sel.Targets, p, nil) })
 			if commentOut != "" {
@@ -104,6 +110,7 @@ func (m *Main) planCmd() *cobra.Command {
 				}
 			} else {
 				printRuns(m.Stdout, runs)
+				printPolicy(m.Stdout, runs)
 				printReasons(m.Stdout, sel, runs)
 			}
 			return planExit(runs, detailed)
@@ -119,6 +126,7 @@ func (m *Main) planCmd() *cobra.Command {
 	f.StringVar(&commentOut, "comment-out", "", "write the GitHub comment body plumb would post to FILE (FILE.2, FILE.3… when it is split)")
 	f.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when any plan has changes")
 	f.IntVar(&workers, "parallelism", 0, "projects planned at once (default: CPU count)")
+	pol.flags(f)
 	return cmd
 }
 

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// prodCreates denies any create in a prod project: it reads input.plumb,
+// which only plumb's own runs fill.
+const prodCreates = `package main
+
+deny_prod_create contains msg if {
+	input.plumb.environment == "prod"
+	some rc in input.resource_changes
+	"create" in rc.change.actions
+	msg := sprintf("%s: no creates in %s (%s at %s)", [rc.address, input.plumb.project, input.plumb.dir, substring(input.plumb.commit, 0, 7)])
+}
+
+warn contains msg if {
+	some rc in input.resource_changes
+	"create" in rc.change.actions
+	msg := sprintf("%s: created", [rc.address])
+}
+`
+
+func policyDir(t *testing.T, rego string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "policy.rego"), []byte(rego), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// plumb plan --policy fills each run's policy field from the real plan,
+// with input.plumb; a denial alone does not change plan's exit code.
+func TestPolicyOnPlan(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	pol := policyDir(t, prodCreates)
+	out := e.runsOf(0, "plan", "--policy", pol, "-p", "net-dev", "-p", "app-prod")
+	byName := map[string]runJSON{}
+	for _, r := range out.Runs {
+		byName[r.Project] = r
+	}
+	prod, dev := byName["app-prod"], byName["net-dev"]
+	if prod.Policy.Passed || len(prod.Policy.Deny) == 0 {
+		t.Fatalf("app-prod policy = %+v, want denied", prod.Policy)
+	}
+	d := prod.Policy.Deny[0]
+	if d.Rule != "deny_prod_create" || d.Namespace != "main" ||
+		!strings.Contains(d.Message, ": no creates in app-prod (envs/prod/app at "+e.repo.Head()[:7]+")") {
+		t.Errorf("app-prod denial = %+v", d)
+	}
+	if !dev.Policy.Passed || len(dev.Policy.Deny) != 0 || len(dev.Policy.Warn) == 0 {
+		t.Errorf("net-dev policy = %+v, want passed with warnings", dev.Policy)
+	}
+	text := e.plumb("plan", "--policy", pol, "-p", "app-prod")
+	if !strings.Contains(text.stdout, "policy: app-prod: DENY main.deny_prod_create: ") {
+		t.Errorf("plan's text output does not show the denial:\n%s", text.stdout)
+	}
+	if bad := e.plumb("plan", "--policy", filepath.Join(pkgDir, "..", "..", "policy", "testdata", "bad", "broken"), "-p", "net-dev"); bad.code != 1 || !strings.Contains(bad.stderr, "bad.rego:4:") {
+		t.Errorf("a broken policy: exit %d, stderr %q, want 1 naming the file and line", bad.code, bad.stderr)
+	}
+}
+
+// plumb apply --policy refuses a denied plan, saying why, and applies the
+// others.
+func TestPolicyBlocksApply(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	pol := policyDir(t, prodCreates)
+	res := e.plumb("apply", "--auto-approve", "--json", "--policy", pol, "-p", "net-dev", "-p", "app-prod")
+	if res.code != 1 {
+		t.Fatalf("apply: exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	st, errs := map[string]string{}, map[string]string{}
+	var out runsJSON
+	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+		t.Fatalf("apply --json: %v\n%s", err, res.stdout)
+	}
+	for _, r := range out.Runs {
+		st[r.Project], errs[r.Project] = r.Status, r.Error
+	}
+	if st["net-dev"] != "applied" {
+		t.Errorf("net-dev: %s (%s), want applied", st["net-dev"], errs["net-dev"])
+	}
+	if st["app-prod"] == "applied" || !strings.Contains(errs["app-prod"], "policy denied the plan") ||
+		!strings.Contains(errs["app-prod"], "main.deny_prod_create: ") {
+		t.Errorf("app-prod: %s (%q), want refused for the policy", st["app-prod"], errs["app-prod"])
+	}
+	// Nothing of app-prod was applied: it still has everything to create.
+	again := e.runsOf(2, "plan", "-p", "app-prod", "--detailed-exitcode")
+	if again.Runs[0].Summary.Add == 0 {
+		t.Errorf("app-prod after the refused apply: %+v, want its creates still pending", again.Runs[0].Summary)
+	}
+}
