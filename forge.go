@@ -44,13 +44,43 @@ type Forge interface {
 	// Login is the account plumb writes as, so jobs ignore its own comments.
 	Login(ctx context.Context) (string, error)
 
-	// FindIssue returns the newest open issue (not pull request) of repo
-	// with exactly title and carrying label, or nil when there is none.
-	FindIssue(ctx context.Context, repo, title, label string) (*Issue, error)
-	CreateIssue(ctx context.Context, repo, title, body string, labels []string) (*Issue, error)
-	// UpdateIssue replaces an issue's body and reopens it if closed.
-	UpdateIssue(ctx context.Context, repo string, number int, body string) error
-	CloseIssue(ctx context.Context, repo string, number int) error
+	// Repository reads a repository's clone URL and default branch.
+	Repository(ctx context.Context, repo string) (Repository, error)
+	// ReportDrift keeps the one drift issue of r's project: created (label
+	// drift, title "plumb drift: <project>", a hidden marker naming repo
+	// and project) when the project drifts and has none; its body edited
+	// in place while it drifts; closed with a comment when the project is
+	// clean again; reopened with a comment when it drifts again. The
+	// issue is found by r.Issue, else by its marker (so a renamed issue,
+	// or one made before a restart, is still the one), never a second
+	// one. A check that errored changes nothing. It returns the issue's
+	// number (0 when the project has none).
+	ReportDrift(ctx context.Context, r DriftReport) (int, error)
+}
+
+// Repository is what the drift sweep needs of a repository.
+type Repository struct {
+	FullName      string `json:"full_name"` // owner/name
+	CloneURL      string `json:"clone_url"`
+	DefaultBranch string `json:"default_branch"`
+}
+
+// DriftReport is one project's drift check, for its issue.
+type DriftReport struct {
+	Repo    string     `json:"repo"`
+	Project string     `json:"project"`
+	State   DriftState `json:"state"` // after the check: status, findings, first seen, since
+	// Issue is the number the store knows for the project's issue, 0 if
+	// none yet.
+	Issue int `json:"issue"`
+	// LastApply is the project's last successful apply (run ID, trigger
+	// such as "PR #12", commit), from the audit trail; nil if none known.
+	LastApply *Run `json:"last_apply,omitempty"`
+	// Remediation says what the sweep did about the drift (an apply and
+	// its outcome), empty when remediation is off.
+	Remediation string `json:"remediation,omitempty"`
+	// Resolve says how to make the project clean, for people.
+	Resolve string `json:"resolve,omitempty"`
 }
 
 // CommitStatus is one status check on a commit.

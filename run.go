@@ -72,6 +72,8 @@ type Run struct {
 	PlanText       string           `json:"plan_text,omitempty"`
 	PlanSHA256     string           `json:"plan_sha256,omitempty"`
 	Policy         *PolicyOutcome   `json:"policy,omitempty"`
+	// Drift is a drift check's result (kind drift only).
+	Drift *DriftResult `json:"drift,omitempty"`
 	// Replanned says why an apply planned again instead of applying the
 	// saved plan it was given (stale, other commit, missing).
 	Replanned string `json:"replanned,omitempty"`

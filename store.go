@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Store keeps plumb's durable records: runs and their logs, locks, and the
-// audit trail. store/sqlite implements it; store/postgres will. Every
+// Store keeps plumb's durable records: runs and their logs, locks, the
+// audit trail, and each project's drift state and acknowledgements. store/sqlite implements it; store/postgres will. Every
 // implementation passes store/storetest.
 //
 // Records handed to a Store are already redacted.
@@ -65,6 +65,22 @@ type Store interface {
 	// Audit lists audit entries, newest first, at most limit (0 = all).
 	Audit(ctx context.Context, limit int) ([]AuditEntry, error)
 
+	// SaveDriftState stores a project's drift state, replacing the one of
+	// the same Repo and Project. EINVALID when either is empty.
+	SaveDriftState(ctx context.Context, s DriftState) error
+	// DriftState returns one project's drift state. ENOTFOUND when none.
+	DriftState(ctx context.Context, repo, project string) (DriftState, error)
+	// DriftStates lists the drift states of repo ("" = every repo), by
+	// repo then project.
+	DriftStates(ctx context.Context, repo string) ([]DriftState, error)
+	// CreateDriftAck stores an acknowledgement; an empty ID or CreatedAt is
+	// filled in. EINVALID when Repo, Project, By, Reason or Until is empty.
+	CreateDriftAck(ctx context.Context, a *DriftAckRecord) error
+	// DriftAcks lists acknowledgements, expired ones too, oldest first.
+	DriftAcks(ctx context.Context) ([]DriftAckRecord, error)
+	// DeleteDriftAck withdraws one. ENOTFOUND when there is none.
+	DeleteDriftAck(ctx context.Context, id string) error
+
 	Close() error
 }
 
@@ -75,6 +91,7 @@ type RunFilter struct {
 	Kind    RunKind
 	Commit  string
 	Trigger string // who asked: "PR #12", "cli", …
+	Status  RunStatus
 	Limit   int
 }
 
