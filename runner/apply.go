@@ -58,7 +58,7 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	planDir, why := r.usablePlan(t, plan)
+	planDir, why := r.usablePlan(ctx, t, plan)
 	if why != "" && !replan {
 		return plumb.Errorf(plumb.ECONFLICT, "not applied: %s", why)
 	}
@@ -95,6 +95,11 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 	run.Engine, run.EngineVersion = w.bin.Engine, w.bin.VersionString()
 	// The saved plan holds real values: it goes as soon as it is used.
 	defer os.Remove(planPath)
+	// usablePlan compared engines already; checked again on the binary
+	// prepare chose, in case the two choices ever part.
+	if why := meta.engineDiffers(w.bin); why != "" {
+		return plumb.Errorf(plumb.ECONFLICT, "not applied: %s", why)
+	}
 	if err := w.tf.Apply(ctx, tfexec.DirOrPlan(planPath)); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
@@ -112,8 +117,9 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 }
 
 // usablePlan returns the artifact directory of plan when it may be applied
-// as is, or why not.
-func (r *Runner) usablePlan(t Target, plan *plumb.Run) (string, string) {
+// as is, or why not. A plan is applied only by the engine and exact
+// version that made it, so this also picks the binary the apply would run.
+func (r *Runner) usablePlan(ctx context.Context, t Target, plan *plumb.Run) (string, string) {
 	if plan == nil {
 		return "", "no saved plan for this commit"
 	}
@@ -149,6 +155,15 @@ func (r *Runner) usablePlan(t Target, plan *plumb.Run) (string, string) {
 	// project with its own backend relies on the engine's stale-plan check.
 	if now := fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project))); now != meta.StateSHA256 {
 		return "", fmt.Sprintf("the state of %s changed since plan %s was made (stale plan)", t.Project.Name, plan.ID)
+	}
+	// Last: choosing the binary may write the commit's worktree, or
+	// download an engine.
+	bin, err := r.applyBinary(ctx, t)
+	if err != nil {
+		return "", fmt.Sprintf("no engine to apply plan %s with: %v", plan.ID, err)
+	}
+	if why := meta.engineDiffers(bin); why != "" {
+		return "", why
 	}
 	return dir, ""
 }

@@ -98,7 +98,7 @@ func (r *Runner) applyOne(ctx context.Context, i int, t Target, plan *plumb.Run,
 // applyReviewed applies reviewed if it is valid for t as it is; else it
 // plans t again and applies that plan only if it makes the same changes.
 func (r *Runner) applyReviewed(ctx context.Context, t Target, reviewed *plumb.Run, log io.Writer, started func()) (*plumb.Run, error) {
-	_, why := r.usablePlan(t, reviewed)
+	_, why := r.usablePlan(ctx, t, reviewed)
 	if why == "" {
 		return r.applyStarted(ctx, t, reviewed, log, started, false)
 	}
