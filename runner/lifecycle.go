@@ -54,15 +54,10 @@ func (a *active) freeSlot() {
 // worker slot, or for a plan a place in the prepare pipeline (see
 // Runner.plan). started, if set, is called once the run holds both.
 func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progress io.Writer, started func()) (*plumb.Run, *active, error) {
-	run := &plumb.Run{
-		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
-		Kind: kind, Status: plumb.RunQueued, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base,
-		Engine: t.Project.Engine, Resources: []plumb.ResourceChange{}, CreatedAt: r.now().UTC(),
-	}
-	if err := r.store.CreateRun(ctx, run); err != nil {
+	run, a, err := r.queued(ctx, t, kind, progress)
+	if err != nil {
 		return run, nil, err
 	}
-	a := &active{r: r, run: run, t: t, log: newRunLog(r.redactor, progress)}
 	fail := func(err error) (*plumb.Run, *active, error) {
 		return run, nil, a.done(ctx, err)
 	}
@@ -87,14 +82,35 @@ func (r *Runner) begin(ctx context.Context, t Target, kind plumb.RunKind, progre
 	} else if a.slot, err = r.acquireSlot(ctx); err != nil {
 		return fail(err)
 	}
-	run.Status, run.StartedAt = plumb.RunRunning, r.now().UTC()
-	if err := r.store.UpdateRun(ctx, run); err != nil {
+	if err := a.running(ctx, started); err != nil {
 		return fail(err)
+	}
+	return run, a, nil
+}
+
+// queued stores a new queued run of t.
+func (r *Runner) queued(ctx context.Context, t Target, kind plumb.RunKind, progress io.Writer) (*plumb.Run, *active, error) {
+	run := &plumb.Run{
+		ID: r.newID(), Repo: t.Repo, Project: t.Project.Name, Dir: t.Project.Dir, Workspace: workspaceOf(t.Project),
+		Kind: kind, Status: plumb.RunQueued, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base,
+		Engine: t.Project.Engine, Resources: []plumb.ResourceChange{}, CreatedAt: r.now().UTC(),
+	}
+	if err := r.store.CreateRun(ctx, run); err != nil {
+		return run, nil, err
+	}
+	return run, &active{r: r, run: run, t: t, log: newRunLog(r.redactor, progress)}, nil
+}
+
+// running marks the run started.
+func (a *active) running(ctx context.Context, started func()) error {
+	a.run.Status, a.run.StartedAt = plumb.RunRunning, a.r.now().UTC()
+	if err := a.r.store.UpdateRun(ctx, a.run); err != nil {
+		return err
 	}
 	if started != nil {
 		started()
 	}
-	return run, a, nil
+	return nil
 }
 
 // done finishes the run: a failure (including cancellation) is recorded

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-exec/tfexec"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/drift"
 )
 
 // Plan runs a real plan of one project at one commit and keeps its
@@ -71,7 +72,7 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	if !w.cfg.hasBackend {
 		stateDigest = fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project)))
 	}
-	changed, text, err := r.runPlan(ctx, w, planPath, log)
+	changed, text, err := r.runPlan(ctx, w, planPath, log, run.Kind == plumb.RunDrift)
 	if err != nil {
 		return err
 	}
@@ -106,15 +107,21 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 		return err
 	}
 	return writeMeta(dir, planMeta{RunID: run.ID, Commit: t.Commit, Base: t.Base, PlanSHA256: run.PlanSHA256,
-		StateSHA256: stateDigest, HasChanges: run.Status == plumb.RunChanges, InputsSHA256: inputs})
+		StateSHA256: stateDigest, HasChanges: run.Status == plumb.RunChanges, InputsSHA256: inputs,
+		Engine: w.bin.Engine, EngineVersion: w.bin.VersionString()})
 }
 
 // runPlan runs `plan -out`, initialising again once if the engine says the
 // working directory needs it (a provider or module the fingerprint missed).
 // It returns the engine's human-readable plan from the same run: asking
-// `show` for it again would cost one more engine start per project.
-func (r *Runner) runPlan(ctx context.Context, w *workdir, planPath string, log *runLog) (bool, string, error) {
+// `show` for it again would cost one more engine start per project. A
+// drift check's plan takes no state lock: it only reads the state, and a
+// lock held by it would make an apply of the project fail.
+func (r *Runner) runPlan(ctx context.Context, w *workdir, planPath string, log *runLog, drift bool) (bool, string, error) {
 	opts := []tfexec.PlanOption{tfexec.Out(planPath)}
+	if drift {
+		opts = append(opts, tfexec.Lock(false))
+	}
 	if w.varFile != "" {
 		opts = append(opts, tfexec.VarFile(w.varFile))
 	}
@@ -175,6 +182,14 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 	run.Summary, run.Resources = summarize(p)
 	if err := r.checkPolicy(ctx, run, raw); err != nil {
 		return err
+	}
+	if run.Kind == plumb.RunDrift {
+		// Classified from the real plan: a sensitive value changed out of
+		// band differs there, not in the redacted copy. Only addresses and
+		// attribute paths come out.
+		d := drift.Classify(p, nil)
+		d.Error = r.redactor.String(d.Error)
+		run.Drift = &d
 	}
 	run.ChangesOutside = len(p.ResourceDrift)
 	run.PlanSHA256 = fileDigest(planPath)
