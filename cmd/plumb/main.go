@@ -114,6 +114,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.AddCommand(m.locksCmd())
 	root.AddCommand(m.planCmd())
 	root.AddCommand(m.applyCmd())
+	root.AddCommand(m.driftCmd())
 	root.AddCommand(m.serveCmd())
 	root.AddCommand(m.policyCmd())
 	return root
