@@ -107,10 +107,26 @@ section_merge() {
     "$(awk -v o="$overhead" -v l="$latency" -v r="$raw" 'BEGIN { printf "%.2f s (latency %.2f s, raw apply %.2f s)", o, l, r }')"
 }
 
-# scripts/bench.sh [planner|runner|webhook|merge]...: all sections, or the named ones.
+# --- policy: the example policies on one real plan, against a conftest run ---
+section_policy() {
+  echo "policy: examples/policy on policy/testdata/plans/mixed.json, in-process vs one conftest test process" >&2
+  local out eval plan=policy/testdata/plans/mixed.json n=5 start i conftest
+  out=$(go test -run '^$' -bench '^BenchmarkEvaluate$' -benchtime 200x ./policy/)
+  echo "$out" >&2
+  eval=$(bench_value "$out" BenchmarkEvaluate ns/op)
+  [ -x .tools/conftest ] || { echo "policy: .tools/conftest missing: run make tools" >&2; return 1; }
+  # conftest exits 0 here (replace warnings only); a failure would stop the loop.
+  start=$(date +%s%N)
+  for ((i = 0; i < n; i++)); do .tools/conftest test --no-color -p examples/policy "$plan" >/dev/null; done
+  conftest=$(( ($(date +%s%N) - start) / n ))
+  row "policy: evaluation per plan, example policies" "< 50 ms" \
+    "$(awk -v e="$eval" -v c="$conftest" 'BEGIN { printf "%.1f ms (one conftest run %.0f ms: %.3f of it)", e/1e6, c/1e6, e/c }')"
+}
+
+# scripts/bench.sh [planner|runner|webhook|merge|policy]...: all sections, or the named ones.
 main() {
   local sections=("$@")
-  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook merge)
+  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook merge policy)
   local s
   for s in "${sections[@]}"; do
     "section_$s"
