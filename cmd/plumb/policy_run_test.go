@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/plumbhq/plumb"
 )
 
 // prodCreates denies any create in a prod project: it reads input.plumb,
@@ -96,5 +98,47 @@ func TestPolicyBlocksApply(t *testing.T) {
 	again := e.runsOf(2, "plan", "-p", "app-prod", "--detailed-exitcode")
 	if again.Runs[0].Summary.Add == 0 {
 		t.Errorf("app-prod after the refused apply: %+v, want its creates still pending", again.Runs[0].Summary)
+	}
+}
+
+// Policies see the plan's real values (a rule on the sensitive password
+// fires), but what plumb keeps of them, their messages, is redacted.
+func TestPolicyMessagesRedacted(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/secrets")
+	const pw, token = "canary-pw-5d2c8e41", "canary-token-93ab07f6"
+	e.env = append(e.env, "TF_VAR_db_password="+pw, "TF_VAR_label="+token, "DEPLOY_TOKEN="+token, "PLUMB_SECRET_ENV=DEPLOY_TOKEN")
+	pol := policyDir(t, `package main
+
+deny_weak_password contains msg if {
+	startswith(input.variables.db_password.value, "canary-pw-")
+	msg := sprintf("password %s is a canary", [input.variables.db_password.value])
+}
+
+warn contains msg if {
+	some rc in input.resource_changes
+	rc.address == "null_resource.tag"
+	msg := sprintf("label %s", [rc.change.after.triggers.label])
+}
+`)
+	res := e.plumb("plan", "--json", "--policy", pol)
+	if res.code != 0 {
+		t.Fatalf("plan: exit %d\n%s", res.code, res.stderr)
+	}
+	for _, secret := range []string{pw, token} {
+		if strings.Contains(res.stdout+res.stderr, secret) {
+			t.Errorf("plan output shows %q:\n%s", secret, res.stdout)
+		}
+	}
+	var out runsJSON
+	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	p := out.Runs[0].Policy
+	if p.Passed || len(p.Deny) != 1 || p.Deny[0].Message != "password "+plumb.Redacted+" is a canary" {
+		t.Errorf("deny = %+v, want the canary rule, its message redacted", p.Deny)
+	}
+	if len(p.Warn) != 1 || p.Warn[0].Message != "label "+plumb.Redacted {
+		t.Errorf("warn = %+v, want the label redacted (--secret-env)", p.Warn)
 	}
 }
