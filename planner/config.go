@@ -30,6 +30,7 @@ type Config struct {
 	Environments []string        // promotion order
 	Autodiscover bool            // whether unlisted directories become projects
 	Ignore       []string        // globs of directories never discovered
+	Policies     []PolicySet     // policies:, in file order (policies.go)
 
 	pos map[string]*yaml.Node // JSON pointer → node, for error locations
 }
@@ -38,6 +39,7 @@ type Config struct {
 type rawConfig struct {
 	Projects     []rawProject `yaml:"projects"`
 	Environments []string     `yaml:"environments"`
+	Policies     []PolicySet  `yaml:"policies"`
 	Autodiscover *struct {
 		Enabled *bool    `yaml:"enabled"`
 		Ignore  []string `yaml:"ignore"`
@@ -191,6 +193,7 @@ func (c *Config) build(raw *rawConfig) ConfigErrors {
 		c.Projects = append(c.Projects, p)
 	}
 	errs = append(errs, c.checkRefs(names)...)
+	errs = append(errs, c.policies(raw.Policies)...)
 	return errs
 }
 
