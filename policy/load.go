@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -24,6 +25,9 @@ type Options struct {
 	// Data are JSON or YAML documents, or directories searched recursively
 	// for them (conftest's --data), merged into data as OPA's loader does.
 	Data []string
+	// FS, if set, is where Policy and Data are read, as paths inside it
+	// (a commit's tree); otherwise they are paths on disk.
+	FS fs.FS
 	// Env, as os.Environ gives it, is what opa.runtime().env shows policies.
 	// conftest shows its whole environment; plumb's runs leave it nil so
 	// no credential of the server ever reaches a policy.
@@ -46,12 +50,17 @@ func Load(opts Options) (*Set, error) {
 	if len(opts.Policy) == 0 {
 		return nil, plumb.Errorf(plumb.EINVALID, "policy: no policy directory given: pass --policy DIR")
 	}
+	stat := os.Stat
+	if opts.FS != nil {
+		stat = func(p string) (fs.FileInfo, error) { return fs.Stat(opts.FS, p) }
+	}
 	for _, p := range append(slices.Clone(opts.Policy), opts.Data...) {
-		if _, err := os.Stat(p); err != nil {
+		if _, err := stat(p); err != nil {
 			return nil, plumb.Errorf(plumb.EINVALID, "policy: %s: %w", p, unwrapPath(err))
 		}
 	}
 	res, err := loader.NewFileLoader().
+		WithFS(opts.FS).
 		WithProcessAnnotation(true).
 		WithRegoVersion(ast.RegoV1).
 		Filtered(opts.Policy, func(_ string, info os.FileInfo, _ int) bool {
@@ -77,7 +86,7 @@ func Load(opts Options) (*Set, error) {
 	}
 	s.data = map[string]any{}
 	if len(opts.Data) > 0 {
-		docs, err := loader.NewFileLoader().Filtered(opts.Data, func(_ string, info os.FileInfo, _ int) bool {
+		docs, err := loader.NewFileLoader().WithFS(opts.FS).Filtered(opts.Data, func(_ string, info os.FileInfo, _ int) bool {
 			return !info.IsDir() && !slices.Contains([]string{".yaml", ".yml", ".json"}, filepath.Ext(info.Name()))
 		})
 		if err != nil {

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,5 +54,30 @@ func TestCheckObjectWithoutMsg(t *testing.T) {
 	_, err := set.Check(t.Context(), "noop.json", plan(t, "noop"), "main")
 	if err == nil || !strings.Contains(err.Error(), `"msg" field must be present and a string`) || !strings.Contains(err.Error(), "noop.json") {
 		t.Errorf("Check: %v, want the msg error naming the file", err)
+	}
+}
+
+// A commit's tree is an fs.FS: policies and data load from it by the
+// paths inside it, and errors name those paths.
+func TestLoadFromFS(t *testing.T) {
+	t.Parallel()
+	tree := os.DirFS("testdata")
+	set, err := policy.Load(policy.Options{FS: tree, Policy: []string{"policies"}, Data: []string{"data"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := set.Check(t.Context(), "delete.json", plan(t, "delete"), "plumb.prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Failures) != 1 {
+		t.Errorf("plumb.prod on delete with the tree's data: failures %v, want the protected one", messages(got.Failures))
+	}
+	_, err = policy.Load(policy.Options{FS: tree, Policy: []string{"bad/broken"}})
+	if err == nil || !strings.Contains(err.Error(), "bad/broken/bad.rego:4:") {
+		t.Errorf("Load from the tree: %v, want the error at bad/broken/bad.rego:4", err)
+	}
+	if _, err = policy.Load(policy.Options{FS: tree, Policy: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("Load of a dir missing from the tree: %v", err)
 	}
 }

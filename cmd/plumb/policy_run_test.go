@@ -142,3 +142,35 @@ warn contains msg if {
 		t.Errorf("warn = %+v, want the label redacted (--secret-env)", p.Warn)
 	}
 }
+
+// plumb.yaml's policies are read at the planned commit and check only the
+// projects they match; a policy that does not compile there names its file.
+func TestPolicyFromPlumbYAML(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	cfg, err := os.ReadFile(filepath.Join(e.repo.Dir, "plumb.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.repo.Write("plumb.yaml", string(cfg)+"policies:\n  - name: prod-rules\n    dirs: [policy]\n    environments: [prod]\n")
+	e.repo.Write("policy/prod.rego", prodCreates)
+	e.repo.Commit("policies")
+	out := e.runsOf(0, "plan", "-p", "net-dev", "-p", "app-prod")
+	for _, r := range out.Runs {
+		switch r.Project {
+		case "app-prod":
+			if r.Policy.Passed || len(r.Policy.Deny) == 0 || r.Policy.Deny[0].Rule != "deny_prod_create" {
+				t.Errorf("app-prod policy = %+v, want denied by plumb.yaml's prod-rules", r.Policy)
+			}
+		case "net-dev":
+			if !r.Policy.Passed || len(r.Policy.Warn) != 0 {
+				t.Errorf("net-dev policy = %+v, want untouched: prod-rules is for prod only", r.Policy)
+			}
+		}
+	}
+	e.repo.Write("policy/prod.rego", "package main\n\ndeny contains msg if {\n\tmsg := nope(1)\n}\n")
+	e.repo.Commit("broken policy")
+	if res := e.plumb("plan", "-p", "net-dev"); res.code != 1 || !strings.Contains(res.stderr, `policies "prod-rules"`) || !strings.Contains(res.stderr, "policy/prod.rego:4:") {
+		t.Errorf("broken policy at the commit: exit %d, stderr %q, want 1 naming the set, file and line", res.code, res.stderr)
+	}
+}
