@@ -20,6 +20,8 @@ type Git interface {
 	Tree(ctx context.Context, repo, sha string) (fs.FS, error)
 	Changed(ctx context.Context, repo, base, head string) ([]planner.FileChange, error)
 	MergeBase(ctx context.Context, repo, a, b string) (string, error)
+	// Resolve is the commit a ref (a branch, refs/heads/main) names.
+	Resolve(ctx context.Context, repo, ref string) (string, error)
 }
 
 // Env is what every job uses: the runner, the store, the forge and git,
@@ -35,6 +37,9 @@ type Env struct {
 	// Wake, if set, tells the queue that pull request pr of repo may stop
 	// waiting for a lock: one it waits for was released.
 	Wake func(ctx context.Context, repo string, pr int) error
+	// Enqueue stores a follow-up job (the drift sweep's checks) for the
+	// queue; a job with the same kind and key is stored once.
+	Enqueue func(ctx context.Context, j plumb.Job) (duplicate bool, err error)
 }
 
 // Settings are the server's rules for jobs; cmd/plumb fills them from
@@ -61,6 +66,12 @@ type Settings struct {
 	// LockMaxAge flags locks held longer than this in comments and metrics
 	// (0: never). They are never broken.
 	LockMaxAge time.Duration
+	// DriftSchedule is the drift schedule of every project without its
+	// own drift.schedule; empty: only projects with their own are swept.
+	DriftSchedule string
+	// DriftSpread bounds how far a tick's checks are spread out: over
+	// half the schedule's interval, at most this (0: all at the tick).
+	DriftSpread time.Duration
 }
 
 func (e *Env) now() time.Time {

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -39,6 +40,9 @@ func (q *Queue) Enqueue(ctx context.Context, j plumb.Job) (duplicate bool, err e
 		args.Args = j.Args
 	}
 	opts := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	if _, ok := q.cfg.JobWorkers[j.Kind]; ok {
+		opts.Queue = jobQueue(j.Kind)
+	}
 	if !j.RunAt.IsZero() {
 		opts.ScheduledAt = j.RunAt
 	}
@@ -80,6 +84,29 @@ func (w *jobWorker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
 	}
 	log.Warn("queue: job failed, will retry", "error", msg)
 	return err
+}
+
+// Repos lists every repository the queue has received an event for, with
+// the clone URL and default branch its latest event gave, by name.
+func (q *Queue) Repos(ctx context.Context) ([]plumb.Repository, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT repo, json_extract(event, '$.clone_url'), json_extract(event, '$.default_branch')
+		FROM plumb_events e WHERE repo != '' AND received_at = (SELECT max(received_at) FROM plumb_events WHERE repo = e.repo)
+		GROUP BY repo ORDER BY repo`)
+	if err != nil {
+		return nil, fmt.Errorf("queue: repos: %w", err)
+	}
+	defer rows.Close()
+	var out []plumb.Repository
+	for rows.Next() {
+		var r plumb.Repository
+		var clone, branch sql.NullString
+		if err := rows.Scan(&r.FullName, &clone, &branch); err != nil {
+			return nil, fmt.Errorf("queue: repos: %w", err)
+		}
+		r.CloneURL, r.DefaultBranch = clone.String, branch.String
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // Wake makes the events of pull request pr of repo that wait for a lock

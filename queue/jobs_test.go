@@ -144,3 +144,67 @@ func TestWakeEndsTheSnoozeOfWaitingEvents(t *testing.T) {
 	}
 	waitStatus(t, b.q, "w1", queue.StatusProcessed)
 }
+
+// Repos lists each repository events came for once, with what its latest
+// event says of it.
+func TestReposFromEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t, &handler{}, nil)
+	ctx := context.Background()
+	evs := []plumb.Event{
+		{Delivery: "a", Kind: plumb.EventPush, Repo: "acme/infra", CloneURL: "https://old/acme/infra.git", DefaultBranch: "master", ReceivedAt: time.Now().Add(-time.Hour)},
+		{Delivery: "b", Kind: plumb.EventPush, Repo: "acme/infra", CloneURL: "https://gh/acme/infra.git", DefaultBranch: "main", ReceivedAt: time.Now()},
+		{Delivery: "c", Kind: plumb.EventPullRequest, Repo: "acme/apps", PR: 3, CloneURL: "https://gh/acme/apps.git", DefaultBranch: "trunk", ReceivedAt: time.Now()},
+	}
+	for _, ev := range evs {
+		if _, err := b.q.Accept(ctx, ev, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := b.q.Repos(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []plumb.Repository{
+		{FullName: "acme/apps", CloneURL: "https://gh/acme/apps.git", DefaultBranch: "trunk"},
+		{FullName: "acme/infra", CloneURL: "https://gh/acme/infra.git", DefaultBranch: "main"},
+	}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("repos = %+v, want %+v", got, want)
+	}
+}
+
+// A kind with workers of its own runs on them: a slow drift check never
+// holds the workers events need.
+func TestJobWorkersApart(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	slow := &jobHandler{fn: func(plumb.Job, int) error { <-release; return nil }}
+	h := &handler{}
+	b := setup(t, h, func(c *queue.Config) {
+		c.MaxWorkers = 1
+		c.Jobs = map[string]plumb.JobHandler{"drift_check": slow}
+		c.JobWorkers = map[string]int{"drift_check": 1}
+	})
+	b.start(t)
+	defer close(release)
+	ctx := context.Background()
+	for i, key := range []string{"p1", "p2"} {
+		if _, err := b.q.Enqueue(ctx, plumb.Job{Kind: "drift_check", Key: key}); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	waitCalls(t, slow, 1)
+	// The drift pool (one worker) is busy; an event still runs at once.
+	if _, err := b.q.Accept(ctx, event("e1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); h.count("e1") == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("an event waited behind a drift check")
+		}
+	}
+	if n := len(slow.calls()); n != 1 {
+		t.Errorf("%d drift checks running on a pool of one", n)
+	}
+}

@@ -35,8 +35,12 @@ type Config struct {
 	DB      *sql.DB
 	Handler plumb.EventHandler
 	// Jobs are the handlers of typed jobs (Enqueue), by plumb.Job Kind.
-	Jobs   map[string]plumb.JobHandler
-	Logger *slog.Logger
+	Jobs map[string]plumb.JobHandler
+	// JobWorkers gives kinds of Jobs a worker pool of their own, of the
+	// size given, so that slow background work (drift checks) never holds
+	// the workers events need. Other kinds share the events' pool.
+	JobWorkers map[string]int
+	Logger     *slog.Logger
 
 	// MaxWorkers bounds the events handled at once.
 	MaxWorkers int
@@ -115,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 		MaxAttempts:          cfg.MaxAttempts,
 		FetchPollInterval:    cfg.FetchPollInterval,
 		FetchCooldown:        min(river.FetchCooldownDefault, cfg.FetchPollInterval),
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Queues:               queues(cfg),
 		Workers:              workers,
 	})
 	if err != nil {
@@ -123,6 +127,19 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	}
 	return q, nil
 }
+
+// queues is River's queue of events and shared jobs, plus one per kind
+// in JobWorkers.
+func queues(cfg Config) map[string]river.QueueConfig {
+	qs := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+	for kind, n := range cfg.JobWorkers {
+		qs[jobQueue(kind)] = river.QueueConfig{MaxWorkers: max(n, 1)}
+	}
+	return qs
+}
+
+// jobQueue names the River queue of a kind with its own workers.
+func jobQueue(kind string) string { return "plumb_" + kind }
 
 func withDefaults(cfg Config) Config {
 	if cfg.Logger == nil {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/plumbhq/plumb"
 )
 
 // MetricsConfig says where the metrics live and how to read the gauges that
@@ -16,8 +18,10 @@ type MetricsConfig struct {
 	// QueueJobs returns the queue's job count per state.
 	QueueJobs func(ctx context.Context) (map[string]int, error)
 	// Locks returns what the store's locks look like now.
-	Locks  func(ctx context.Context) (LockStats, error)
-	Logger *slog.Logger
+	Locks func(ctx context.Context) (LockStats, error)
+	// DriftStates returns every project's drift state.
+	DriftStates func(ctx context.Context) ([]plumb.DriftState, error)
+	Logger      *slog.Logger
 }
 
 // Metrics are plumb's Prometheus metrics (the contract's names). The
@@ -56,6 +60,9 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 		}, []string{"kind"}),
 	}
 	cfg.Registry.MustRegister(m.deliveries, m.runs, m.duration, &dbCollector{cfg: cfg})
+	if cfg.DriftStates != nil {
+		cfg.Registry.MustRegister(&driftCollector{states: cfg.DriftStates})
+	}
 	return m
 }
 
@@ -87,6 +94,9 @@ var (
 	waitingDesc    = prometheus.NewDesc("plumb_apply_queue_waiting", "Changes waiting in line for a lock another owner holds.", nil, nil)
 )
 
+// scrapeTimeout bounds a scrape's database reads.
+const scrapeTimeout = 5 * time.Second
+
 // dbCollector reads the queue and lock gauges at scrape time.
 type dbCollector struct{ cfg MetricsConfig }
 
@@ -98,7 +108,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	if c.cfg.QueueJobs != nil {
 		counts, err := c.cfg.QueueJobs(ctx)

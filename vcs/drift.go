@@ -79,6 +79,10 @@ func (g *GitHub) reportDriftOnce(ctx context.Context, owner, name string, r plum
 		}
 		if is.GetState() == "open" {
 			msg := fmt.Sprintf("Clean again at %s, run %s: closing.", when(r.State.CheckedAt), codeSpan(r.State.RunID))
+			if r.Remediation != "" {
+				// What the sweep did is why it is clean: say it where people look.
+				msg = g.redact.String(r.Remediation) + "\n\n" + msg
+			}
 			if err := g.comment(ctx, owner, name, is.GetNumber(), msg); err != nil {
 				return 0, err
 			}

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/planner"
 	"github.com/plumbhq/plumb/server"
 )
 
@@ -33,6 +34,10 @@ type serveConfig struct {
 	Appliers         []string
 	LockRetry        time.Duration
 	LockMaxAge       time.Duration
+	DriftSchedule    string
+	DriftRepos       []string
+	DriftSpread      time.Duration
+	DriftWorkers     int
 	Parallelism      int
 	MaxBody          int64
 	Workers          int
@@ -58,6 +63,10 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.Appliers, "appliers", nil, "who may comment `plumb apply`: logins and org/team slugs (default: anyone with write permission)")
 	fs.DurationVar(&c.LockRetry, "lock-retry", 30*time.Second, "how often a change waiting for another owner's lock tries again")
 	fs.DurationVar(&c.LockMaxAge, "lock-max-age", 7*24*time.Hour, "flag locks held longer than this in comments and metrics (0: never); they are never broken")
+	fs.StringVar(&c.DriftSchedule, "drift-schedule", "", "5-field cron (server time zone) of the drift sweep of every project without its own drift.schedule; empty: only projects with their own")
+	fs.StringSliceVar(&c.DriftRepos, "drift-repos", nil, "owner/name of repositories to sweep for drift besides those plumb has had events for")
+	fs.DurationVar(&c.DriftSpread, "drift-spread", 30*time.Minute, "spread a tick's drift checks over half the schedule's interval, at most this (0: all at the tick)")
+	fs.IntVar(&c.DriftWorkers, "drift-workers", 1, "drift checks run at once (apart from the workers events use)")
 	fs.IntVar(&c.Parallelism, "parallelism", 0, "projects planned at once across all events (default: CPU count)")
 	fs.Int64Var(&c.MaxBody, "max-body", server.DefaultMaxBody, "largest webhook body accepted, in bytes")
 	fs.IntVar(&c.Workers, "workers", 2, "events handled at once")
@@ -159,6 +168,19 @@ func (c *serveConfig) validate() error {
 	}
 	if c.JobTimeout <= 0 || c.DrainTimeout <= 0 {
 		return plumb.Errorf(plumb.EINVALID, "serve: --job-timeout and --drain-timeout must be positive")
+	}
+	if c.DriftSchedule != "" {
+		if _, err := planner.ParseSchedule(c.DriftSchedule); err != nil {
+			return plumb.Errorf(plumb.EINVALID, "serve: --drift-schedule: %v", err)
+		}
+	}
+	if c.DriftWorkers <= 0 || c.DriftSpread < 0 {
+		return plumb.Errorf(plumb.EINVALID, "serve: --drift-workers must be at least 1 and --drift-spread not negative")
+	}
+	for _, r := range c.DriftRepos {
+		if o, n, ok := strings.Cut(r, "/"); !ok || o == "" || n == "" || strings.Contains(n, "/") {
+			return plumb.Errorf(plumb.EINVALID, "serve: --drift-repos %q: want owner/name", r)
+		}
 	}
 	return nil
 }

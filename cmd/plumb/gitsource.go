@@ -50,3 +50,12 @@ func (g gitSource) MergeBase(_ context.Context, repo, a, b string) (string, erro
 	defer done()
 	return r.MergeBase(a, b)
 }
+
+func (g gitSource) Resolve(_ context.Context, repo, ref string) (string, error) {
+	r, done, err := g.m.Open(repo)
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	return r.Resolve(ref)
+}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/queue"
 	"github.com/plumbhq/plumb/server"
 	"github.com/plumbhq/plumb/store/sqlite"
@@ -85,8 +86,9 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := server.NewMetrics(server.MetricsConfig{
-		Registry:  reg,
-		QueueJobs: func(ctx context.Context) (map[string]int, error) { return q.JobCounts(ctx) },
+		Registry:    reg,
+		QueueJobs:   func(ctx context.Context) (map[string]int, error) { return q.JobCounts(ctx) },
+		DriftStates: func(ctx context.Context) ([]plumb.DriftState, error) { return db.DriftStates(ctx, "") },
 		Locks: func(ctx context.Context) (server.LockStats, error) {
 			locks, err := db.Locks(ctx)
 			if err != nil {
@@ -102,13 +104,26 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		Logger: log,
 	})
 	// Released locks wake the changes waiting for them.
-	handle, err := m.eventHandler(ctx, c, db, dir, metrics, func(ctx context.Context, repo string, pr int) error { return q.Wake(ctx, repo, pr) })
+	wake := func(ctx context.Context, repo string, pr int) error { return q.Wake(ctx, repo, pr) }
+	enqueue := func(ctx context.Context, j plumb.Job) (bool, error) { return q.Enqueue(ctx, j) }
+	env, err := m.jobsEnv(ctx, c, db, dir, metrics, wake, enqueue)
 	if err != nil {
 		return err
+	}
+	var handle plumb.EventHandler = unhandled{reason: "no GitHub token configured: set --github-token or PLUMB_GITHUB_TOKEN and redeliver"}
+	var sched *jobs.DriftScheduler
+	typed := map[string]plumb.JobHandler{}
+	if env != nil {
+		handle = jobs.New(env)
+		sched = &jobs.DriftScheduler{Env: env}
+		drift := &jobs.DriftJob{Env: env, Learn: sched.Learn}
+		typed[jobs.KindDriftSweep], typed[jobs.KindDriftCheck] = drift, drift
 	}
 	q, err = queue.New(ctx, queue.Config{
 		DB:             db.SQL(),
 		Handler:        handle,
+		Jobs:           typed,
+		JobWorkers:     map[string]int{jobs.KindDriftCheck: c.DriftWorkers},
 		Logger:         log,
 		MaxWorkers:     c.Workers,
 		JobTimeout:     c.JobTimeout,
@@ -119,6 +134,9 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	})
 	if err != nil {
 		return err
+	}
+	if sched != nil {
+		sched.Repos = driftRepos(q, env.Forge, c.DriftRepos, log)
 	}
 	handler, err := server.New(server.Config{
 		Parser:  &vcs.Webhooks{Secret: []byte(c.WebhookSecret), Insecure: c.InsecureVerify},
@@ -163,6 +181,10 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		}
 		return nil
 	})
+	if sched != nil {
+		// Sweeps are queue jobs: stopping the scheduler loses nothing.
+		g.Go(func() error { sched.Run(gctx); return nil })
+	}
 	<-gctx.Done()
 	log.Info("draining", "timeout", c.DrainTimeout)
 	drain, cancel := context.WithTimeout(context.Background(), c.DrainTimeout)

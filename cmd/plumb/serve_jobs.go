@@ -2,23 +2,26 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
+	"sync"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/jobs"
+	"github.com/plumbhq/plumb/queue"
 	"github.com/plumbhq/plumb/runner"
 	"github.com/plumbhq/plumb/server"
 	"github.com/plumbhq/plumb/vcs"
 )
 
-// eventHandler builds what the queue workers call: the jobs, reporting to
-// GitHub. Without GitHub credentials every event is recorded
-// as failed with the reason, never dropped.
-func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, dir string, metrics *server.Metrics,
-	wake func(ctx context.Context, repo string, pr int) error) (plumb.EventHandler, error) {
+// jobsEnv builds what the queue workers' jobs use, reporting to GitHub;
+// nil without GitHub credentials: every event is then recorded as failed
+// with the reason (unhandled), never dropped, and no drift is swept.
+func (m *Main) jobsEnv(ctx context.Context, c serveConfig, st plumb.Store, dir string, metrics *server.Metrics,
+	wake func(ctx context.Context, repo string, pr int) error, enqueue func(ctx context.Context, j plumb.Job) (bool, error)) (*jobs.Env, error) {
 	if c.GitHubToken == "" {
-		m.Logger.Warn("no GitHub token (--github-token or PLUMB_GITHUB_TOKEN): deliveries are stored but not planned")
-		return unhandled{reason: "no GitHub token configured: set --github-token or PLUMB_GITHUB_TOKEN and redeliver"}, nil
+		m.Logger.Warn("no GitHub token (--github-token or PLUMB_GITHUB_TOKEN): deliveries are stored but not planned, and drift is not swept")
+		return nil, nil
 	}
 	forge, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: c.GitHubURL, Token: c.GitHubToken, Redactor: m.Redactor, Logger: m.Logger})
 	if err != nil {
@@ -39,14 +42,50 @@ func (m *Main) eventHandler(ctx context.Context, c serveConfig, st plumb.Store, 
 	} else if n > 0 {
 		m.Logger.Warn("runs interrupted by the last stop marked failed; their events are retried", "runs", n)
 	}
-	return jobs.New(&jobs.Env{
-		Runner: r, Store: st, Forge: forge, Logger: m.Logger, Wake: wake,
+	return &jobs.Env{
+		Runner: r, Store: st, Forge: forge, Logger: m.Logger, Wake: wake, Enqueue: enqueue,
 		Git: gitSource{&vcs.Mirrors{Dir: filepath.Join(dir, "repos"), Credentials: forge.GitCredentials}},
 		Settings: jobs.Settings{
 			PlanDrafts: c.PlanDrafts, AllowForks: c.AllowForks, ApplyBeforeMerge: c.ApplyBeforeMerge,
 			Appliers: c.Appliers, LockRetry: c.LockRetry, LockMaxAge: c.LockMaxAge,
+			DriftSchedule: c.DriftSchedule, DriftSpread: c.DriftSpread,
 		},
-	}), nil
+	}, nil
+}
+
+// driftRepos lists the repositories the drift sweep covers: every one
+// plumb has had an event for, and those of --drift-repos, read from the
+// GitHub API (once each, then kept).
+func driftRepos(q *queue.Queue, forge plumb.Forge, named []string, log *slog.Logger) func(ctx context.Context) ([]plumb.Repository, error) {
+	var mu sync.Mutex
+	known := map[string]plumb.Repository{}
+	return func(ctx context.Context) ([]plumb.Repository, error) {
+		seen, err := q.Repos(ctx)
+		if err != nil {
+			return nil, err
+		}
+		have := map[string]bool{}
+		for _, r := range seen {
+			have[r.FullName] = true
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, name := range named {
+			if have[name] {
+				continue
+			}
+			r, ok := known[name]
+			if !ok {
+				if r, err = forge.Repository(ctx, name); err != nil {
+					log.Error("drift: --drift-repos: cannot read the repository; it is not swept until it can be", "repo", name, "err", err)
+					continue
+				}
+				known[name] = r
+			}
+			seen = append(seen, r)
+		}
+		return seen, nil
+	}
 }
 
 type unhandled struct{ reason string }
