@@ -40,6 +40,9 @@ type Event struct {
 	Comment string `json:"comment,omitempty"`
 	// CommentID identifies the comment, for reactions.
 	CommentID int64 `json:"comment_id,omitempty"`
+	// OnIssue: the comment is on an issue labelled drift (PR is then its
+	// number), not on a pull request; it may acknowledge the drift.
+	OnIssue bool `json:"on_issue,omitempty"`
 	// Ignored, when set, says why plumb does not act on this delivery
 	// (an event kind or action it does not handle). The server answers 200
 	// and does not queue it; Kind still names the event for metrics.

@@ -26,6 +26,9 @@ func (j *CommandJob) Handle(ctx context.Context, ev plumb.Event) error {
 	if ev.Action != "created" {
 		return nil
 	}
+	if ev.OnIssue {
+		return j.driftAck(ctx, ev)
+	}
 	cmd, isCommand, perr := ParseCommand(ev.Comment)
 	if !isCommand {
 		return nil

@@ -211,9 +211,24 @@ func fromIssueComment(ev *plumb.Event, p *github.IssueCommentEvent) {
 	ev.Comment = p.GetComment().GetBody()
 	ev.CommentID = p.GetComment().GetID()
 	switch {
+	case p.GetIssue() != nil && !p.GetIssue().IsPullRequest() && hasLabel(p.GetIssue(), DriftLabel):
+		// A comment on a drift issue may acknowledge its drift.
+		ev.OnIssue = true
+		if ev.Action != "created" {
+			ev.Ignored = "plumb does not act on issue_comment " + ev.Action
+		}
 	case p.GetIssue() == nil || !p.GetIssue().IsPullRequest(): // IsPullRequest panics on a nil issue
 		ev.Ignored = "comment on an issue, not a pull request"
 	case ev.Action != "created":
 		ev.Ignored = "plumb does not act on issue_comment " + ev.Action
 	}
+}
+
+func hasLabel(is *github.Issue, name string) bool {
+	for _, l := range is.Labels {
+		if strings.EqualFold(l.GetName(), name) {
+			return true
+		}
+	}
+	return false
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/drift"
 	"github.com/plumbhq/plumb/jobs"
 )
 
@@ -24,7 +25,7 @@ func (m *Main) driftAckCmd() *cobra.Command {
 			if project == "" || until == "" || strings.TrimSpace(reason) == "" {
 				return plumb.Errorf(plumb.EINVALID, "drift ack needs -p NAME, --until DATE and --reason TEXT")
 			}
-			end, err := parseUntil(until, time.Now())
+			end, err := drift.ParseUntil(until, time.Now(), time.Local)
 			if err != nil {
 				return err
 			}
@@ -129,27 +130,6 @@ func (m *Main) driftUnackCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&repoDir, "repo", "", "git repository (default: the one holding the current directory)")
 	return cmd
-}
-
-// parseUntil reads --until: a date (end of that day, local time), an RFC
-// 3339 time, or a duration from now (Go's, plus days: 14d).
-func parseUntil(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
-		return t.AddDate(0, 0, 1).Add(-time.Second), nil
-	}
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(d, "%d", &n); err == nil && n > 0 && fmt.Sprint(n) == d {
-			return now.AddDate(0, 0, n), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return now.Add(d), nil
-	}
-	return time.Time{}, plumb.Errorf(plumb.EINVALID, "--until %q: give a date (2026-12-31), an RFC 3339 time (2026-12-31T18:00:00Z) or a duration (72h, 14d)", s)
 }
 
 // whoami names the local user for the audit trail.

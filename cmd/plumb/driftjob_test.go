@@ -119,6 +119,21 @@ func (w *driftWorld) issue(project string) *githubtest.Issue {
 	return found
 }
 
+// issueComment delivers a comment by login on drift issue number, as
+// GitHub sends it, and handles it.
+func (w *driftWorld) issueComment(number int, login, body string) {
+	w.t.Helper()
+	payload, _ := w.gh.CommentPayload(w.t, "acme", "infra", githubtest.CommentDelivery{PR: number, Login: login, Body: body})
+	payload = githubtest.Edit(w.t, payload, map[string]any{"issue.pull_request": nil, "issue.labels": []any{map[string]any{"name": "drift"}}})
+	ev := w.parse("issue_comment", payload)
+	if !ev.OnIssue || ev.Ignored != "" {
+		w.t.Fatalf("a comment on a drift issue parsed as %+v", ev)
+	}
+	if err := w.handle(ev); err != nil {
+		w.t.Fatalf("comment on #%d: %v", number, err)
+	}
+}
+
 func lastComment(is *githubtest.Issue) string {
 	if is == nil || len(is.Comments) == 0 {
 		return ""
@@ -196,8 +211,17 @@ func TestDriftIssueLifecycle(t *testing.T) {
 
 	// Acknowledged until 16:30: the 16:00 check is clean and the issue
 	// closes; at 17:00 the acknowledgement has expired and it reopens.
-	if _, err := jobs.Acknowledge(ctx, w.store, "acme/infra", "files", "", "ana", "moving the file", time.Date(2026, 6, 1, 16, 30, 0, 0, time.UTC), w.env.Now()); err != nil {
-		t.Fatal(err)
+	// The acknowledgement is a comment on the issue; only write permission
+	// may make it.
+	w.gh.SetPermission("acme", "infra", "ana", "write")
+	w.gh.SetPermission("acme", "infra", "rex", "read")
+	w.issueComment(number, "rex", `plumb drift ack --until 2026-06-01T16:30:00Z --reason "not mine to say"`)
+	if c := lastComment(w.issue("files")); !strings.Contains(c, "needs write permission") {
+		t.Errorf("an ack by a reader: answered %q", c)
+	}
+	w.issueComment(number, "ana", `plumb drift ack --until 2026-06-01T16:30:00Z --reason "moving the file"`)
+	if c := lastComment(w.issue("files")); !strings.Contains(c, "acknowledged 1 finding(s) of files") {
+		t.Fatalf("an ack by a writer: answered %q", c)
 	}
 	w.tick(16)
 	if is = w.issue("files"); is.State != "closed" {

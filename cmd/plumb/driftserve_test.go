@@ -76,6 +76,14 @@ func TestServeDriftTickAcrossRestart(t *testing.T) {
 	time.Sleep(time.Until(tick.Add(time.Minute + time.Second)))
 	s = startServe(t, data, env, args...)
 	waitRuns(2, 90*time.Second)
+	// Never applied, the project has everything still to create: pending.
+	_, metrics := getBody(t, s.url("/metrics"))
+	for _, want := range []string{`plumb_drift_status{project="root",repo="acme/infra"} 2`,
+		`plumb_drift_resources{kind="pending",project="root",repo="acme/infra"} 3`, `plumb_drift_last_check_timestamp_seconds{project="root",repo="acme/infra"}`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	if _, err := s.stop(syscall.SIGTERM); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
