@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: shows what plumb does today on examples/, for real and offline.
 # Each step is a small function so later verbs replace steps one by one:
-#   detect_drift -> `plumb drift` once it exists; a PR through `plumb serve` next.
+# It ends with a drift: a file changed out of band, found by `plumb drift`.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,12 +83,14 @@ break_something() {
 }
 
 detect_drift() {
-  step "plumb plan -p app-dev --detailed-exitcode: exit 2, and the plan sees the change made outside"
+  step "plumb drift: every project planned against its state; what changed outside told from unapplied config"
   local rc=0
-  "$PLUMB" plan --repo "$WORK/repo" -p app-dev --detailed-exitcode --json >"$WORK/drift.json" 2>/dev/null || rc=$?
-  [ "$rc" = 2 ] || die "plumb plan --detailed-exitcode exited $rc, want 2 (drift)"
-  grep -E '"(changes_outside|address|status)"' "$WORK/drift.json" | sed 's/^ *//' | indent
-  note "exit code $rc: changes_outside counts what changed outside plumb (the plan's resource_drift)"
+  "$PLUMB" drift --repo "$WORK/repo" --report-out "$WORK/drift.html" >"$WORK/drift.txt" 2>"$WORK/drift.err" || rc=$?
+  [ "$rc" = 2 ] || die "plumb drift exited $rc, want 2 (drift found): $(tail -n 20 "$WORK/drift.err")"
+  indent <"$WORK/drift.txt"
+  note "exit code $rc: drift found (0 all clean, 1 any error); app-dev's deleted file is out_of_band, nothing is pending"
+  cp "$WORK/drift.html" "$REPO/bin/drift-report.html"
+  note "the HTML report (one self-contained page): $REPO/bin/drift-report.html"
 }
 
 github_pr() {
@@ -119,11 +121,11 @@ main() {
   plan_all
   apply_all
   pull_request
-  break_something
-  detect_drift
   github_pr
   github_merge
-  step "done: real plans, applies, a PR comment, a merge applied and a drift check of examples/, offline"
+  break_something
+  detect_drift
+  step "done: real plans, applies, a PR comment, a merge applied and a drift sweep of examples/, offline"
 }
 
 main "$@"
