@@ -1,5 +1,7 @@
 package plumb
 
+import "time"
+
 // PolicyResult is one policy verdict on one plan.
 type PolicyResult struct {
 	Namespace string `json:"namespace"`
@@ -16,6 +18,19 @@ type PolicyOutcome struct {
 	Deny       []PolicyResult `json:"deny"`
 	Warn       []PolicyResult `json:"warn"`
 	Exceptions []PolicyResult `json:"exceptions,omitempty"`
+}
+
+// PolicyApproval records that By approved the policy denials of one plan:
+// the run RunID whose saved plan file hashes to PlanSHA256. It approves
+// that plan only; a new plan of the project needs a new approval.
+type PolicyApproval struct {
+	ID         string    `json:"id"`
+	Repo       string    `json:"repo"`
+	Project    string    `json:"project"`
+	RunID      string    `json:"run_id"`
+	PlanSHA256 string    `json:"plan_sha256"`
+	By         string    `json:"by"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // PolicyInputVersion is input.plumb.format_version. It changes only when a

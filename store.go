@@ -6,8 +6,9 @@ import (
 )
 
 // Store keeps plumb's durable records: runs and their logs, locks, the
-// audit trail, and each project's drift state and acknowledgements. store/sqlite implements it; store/postgres will. Every
-// implementation passes store/storetest.
+// audit trail, each project's drift state and acknowledgements, and
+// approvals of policy denials. store/sqlite implements it; store/postgres
+// will. Every implementation passes store/storetest.
 //
 // Records handed to a Store are already redacted.
 type Store interface {
@@ -80,6 +81,13 @@ type Store interface {
 	DriftAcks(ctx context.Context) ([]DriftAckRecord, error)
 	// DeleteDriftAck withdraws one. ENOTFOUND when there is none.
 	DeleteDriftAck(ctx context.Context, id string) error
+
+	// CreatePolicyApproval stores an approval of one plan's policy
+	// denials; an empty ID or CreatedAt is filled in. EINVALID when Repo,
+	// Project, RunID, PlanSHA256 or By is empty, or the ID is taken.
+	CreatePolicyApproval(ctx context.Context, a *PolicyApproval) error
+	// PolicyApprovals lists the approvals of plan run runID, oldest first.
+	PolicyApprovals(ctx context.Context, runID string) ([]PolicyApproval, error)
 
 	Close() error
 }
