@@ -64,6 +64,7 @@ var rules = map[string]rule{
 	"internal/standin/cmd/terraform-provider-standin": {imports: []string{"internal/standin"}},
 	"internal/benchrun":     {},
 	"internal/benchwebhook": {},
+	"internal/benchdrift":   {},
 }
 
 // pkg is what go list says of one package, with plumb's paths made

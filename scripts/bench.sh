@@ -107,6 +107,22 @@ section_merge() {
     "$(awk -v o="$overhead" -v l="$latency" -v r="$raw" 'BEGIN { printf "%.2f s (latency %.2f s, raw apply %.2f s)", o, l, r }')"
 }
 
+# --- plan: pull request opened to plan comment, against raw tofu init + plan ---
+section_plan() {
+  echo "plan: plumb serve on the GitHub test server, 3 one-project pull requests; raw 'tofu init && tofu plan -out' of the same change in a copy" >&2
+  local out overhead latency raw
+  if ! out=$(. .tools/env.sh && go test -run '^$' -bench PRPlanLatency -benchtime 3x ./cmd/plumb); then
+    echo "$out" >&2
+    return 1
+  fi
+  echo "$out" >&2
+  overhead=$(bench_value "$out" BenchmarkPRPlanLatency overhead-s)
+  latency=$(bench_value "$out" BenchmarkPRPlanLatency latency-s)
+  raw=$(bench_value "$out" BenchmarkPRPlanLatency raw-plan-s)
+  row "plan: webhook 202 to PR comment, 1 project, minus raw init+plan" "<= 0.5 s" \
+    "$(awk -v o="$overhead" -v l="$latency" -v r="$raw" 'BEGIN { printf "%.2f s (latency %.2f s, raw init+plan %.2f s)", o, l, r }')"
+}
+
 # --- policy: the example policies on one real plan, against a conftest run ---
 section_policy() {
   echo "policy: examples/policy on policy/testdata/plans/mixed.json, in-process vs one conftest test process" >&2
@@ -123,10 +139,21 @@ section_policy() {
     "$(awk -v e="$eval" -v c="$conftest" 'BEGIN { printf "%.1f ms (one conftest run %.0f ms: %.3f of it)", e/1e6, c/1e6, e/c }')"
 }
 
-# scripts/bench.sh [planner|runner|webhook|merge|policy]...: all sections, or the named ones.
+# --- drift: a sweep of 200 projects, against its checks one at a time ---
+section_drift() {
+  echo "drift: 200 generated projects, plumb drift one at a time (sum of check times) and with 2 workers (wall, peak RSS)" >&2
+  local out wall sum workers rss n
+  out=$(. .tools/env.sh && go run ./internal/benchdrift -plumb bin/plumb)
+  read -r wall sum workers rss n <<<"$out"
+  row "drift: sweep of $n projects, wall / (sum of checks / $workers workers)" "<= 1.15" \
+    "$(awk -v w="$wall" -v s="$sum" -v k="$workers" 'BEGIN { printf "%.2f (%.1f s; checks %.1f s in all)", w/(s/k), w, s }')"
+  row "drift: plumb's peak RSS during the sweep" "<= 200 MB" "$((rss / 1024)) MB"
+}
+
+# scripts/bench.sh [planner|runner|webhook|plan|merge|policy|drift]...: all sections, or the named ones.
 main() {
   local sections=("$@")
-  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook merge policy)
+  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook plan merge policy drift)
   local s
   for s in "${sections[@]}"; do
     "section_$s"

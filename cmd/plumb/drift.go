@@ -35,6 +35,9 @@ type driftProjectJSON struct {
 	Resources []plumb.DriftFinding `json:"resources"`
 	Error     string               `json:"error"`
 	RunID     string               `json:"run_id,omitempty"`
+	// DurationMS is how long the check took (not in the contract's
+	// example; scripts may ignore it).
+	DurationMS int64 `json:"duration_ms"`
 }
 
 // driftCheck is one project's check in a sweep: its run, its result with
@@ -183,7 +186,7 @@ func toDriftJSON(ref, commit string, started, finished time.Time, checks []drift
 		}
 		out.Projects = append(out.Projects, driftProjectJSON{
 			Name: c.run.Project, Dir: c.run.Dir, Workspace: c.run.Workspace, Status: string(c.status()),
-			Resources: res, Error: c.message(), RunID: c.run.ID,
+			Resources: res, Error: c.message(), RunID: c.run.ID, DurationMS: c.run.Duration().Milliseconds(),
 		})
 	}
 	return out
