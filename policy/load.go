@@ -32,6 +32,10 @@ type Options struct {
 	// conftest shows its whole environment; plumb's runs leave it nil so
 	// no credential of the server ever reaches a policy.
 	Env []string
+	// NoNetwork (the server's sets) leaves out the builtins that reach the
+	// network (http.send, net.*): a policy calling one does not compile, so
+	// a policy cannot exfiltrate the plan or probe the server's network.
+	NoNetwork bool
 }
 
 // Set is a loaded, compiled policy set. It is immutable after Load and safe
@@ -73,7 +77,7 @@ func Load(opts Options) (*Set, error) {
 		return nil, plumb.Errorf(plumb.EINVALID, "policy: no .rego files in %s", strings.Join(opts.Policy, ", "))
 	}
 	parsed := res.ParsedModules()
-	compiler := ast.NewCompiler().WithEnablePrintStatements(true).WithCapabilities(ast.CapabilitiesForThisVersion())
+	compiler := ast.NewCompiler().WithEnablePrintStatements(true).WithCapabilities(capabilities(opts.NoNetwork))
 	if compiler.Compile(parsed); compiler.Failed() {
 		return nil, compileError(opts.Policy, "does not compile", compiler.Errors)
 	}
@@ -95,6 +99,17 @@ func Load(opts Options) (*Set, error) {
 		s.data = docs.Documents
 	}
 	return s, nil
+}
+
+func capabilities(noNetwork bool) *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	if noNetwork {
+		caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool {
+			return b.Name == "http.send" || strings.HasPrefix(b.Name, "net.")
+		})
+		caps.AllowNet = []string{} // empty, not nil: no host at all
+	}
+	return caps
 }
 
 // compileError lists every parse or compile error, each as FILE:LINE:
