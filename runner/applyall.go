@@ -28,6 +28,11 @@ type ApplyOptions struct {
 	// Refuse, if set, may give a reason not to apply targets[i] (an unmet
 	// apply requirement): the target then fails with it, like an apply.
 	Refuse func(i int) string
+	// RefusePlan, if set, may give a reason not to apply plan to targets[i]
+	// once it is known (the reviewed plan, or the one Reviewed made again):
+	// a policy denial nobody approved ("not applied: " comes first). A
+	// refused new plan is kept.
+	RefusePlan func(i int, plan *plumb.Run) string
 	// Finished, if set, hears about each target's run as it ends.
 	Finished func(i int, run *plumb.Run)
 	Progress Progress
@@ -44,6 +49,9 @@ func (r *Runner) ApplyAll(ctx context.Context, targets []Target, plans []*plumb.
 	runs := make([]*plumb.Run, len(targets))
 	bad := map[string]string{} // project name -> why its dependents are skipped
 	stoppedAt := ""            // the environment whose failure stops later ones
+	if o.RefusePlan == nil {
+		o.RefusePlan = func(int, *plumb.Run) string { return "" }
+	}
 	for i, t := range targets {
 		var plan *plumb.Run
 		if i < len(plans) {
@@ -90,16 +98,19 @@ func (r *Runner) applyOne(ctx context.Context, i int, t Target, plan *plumb.Run,
 	}
 	started := r.startedFunc(o.Progress, t, plumb.RunApply)
 	if o.Reviewed {
-		return r.applyReviewed(ctx, t, plan, o.Log, started)
+		return r.applyReviewed(ctx, t, plan, o.Log, started, func(p *plumb.Run) string { return o.RefusePlan(i, p) })
 	}
 	return r.applyStarted(ctx, t, plan, o.Log, started, true)
 }
 
 // applyReviewed applies reviewed if it is valid for t as it is; else it
 // plans t again and applies that plan only if it makes the same changes.
-func (r *Runner) applyReviewed(ctx context.Context, t Target, reviewed *plumb.Run, log io.Writer, started func()) (*plumb.Run, error) {
+func (r *Runner) applyReviewed(ctx context.Context, t Target, reviewed *plumb.Run, log io.Writer, started func(), refuse func(*plumb.Run) string) (*plumb.Run, error) {
 	_, why := r.usablePlan(ctx, t, reviewed)
 	if why == "" {
+		if no := refuse(reviewed); no != "" {
+			return r.Record(ctx, t, plumb.RunApply, plumb.RunFailed, "not applied: "+no, ""), nil
+		}
 		return r.applyStarted(ctx, t, reviewed, log, started, false)
 	}
 	fresh, err := r.planStarted(ctx, t, log, nil)
@@ -121,6 +132,10 @@ func (r *Runner) applyReviewed(ctx context.Context, t Target, reviewed *plumb.Ru
 		msg := fmt.Sprintf("not applied: %s, and the new plan %s differs from the reviewed plan %s", why, fresh.ID, reviewed.ID)
 		run := r.Record(ctx, t, plumb.RunApply, plumb.RunFailed, msg, "")
 		return r.withPlan(ctx, run, fresh, why, diffs), nil
+	}
+	if no := refuse(fresh); no != "" { // a new plan: checked anew, and approved anew
+		run := r.Record(ctx, t, plumb.RunApply, plumb.RunFailed, fmt.Sprintf("not applied: %s, and the new plan %s: %s", why, fresh.ID, no), "")
+		return r.withPlan(ctx, run, fresh, why, nil), nil
 	}
 	run, err := r.applyStarted(ctx, t, fresh, log, started, false)
 	run.Replanned = fmt.Sprintf("%s; the new plan %s makes the same changes as the reviewed plan %s", why, fresh.ID, reviewed.ID)

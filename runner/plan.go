@@ -79,7 +79,7 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	if err := os.Chmod(planPath, 0o600); err != nil {
 		return err
 	}
-	readBack := func() { err = r.readPlan(ctx, w, run, dir, planPath, text) }
+	readBack := func() { err = r.readPlan(ctx, w, run, dir, planPath, text, t.Policy) }
 	if a != nil {
 		a.freeSlot()
 		release, waitErr := acquire(ctx, r.readBacks)
@@ -154,7 +154,7 @@ func needsInit(err error) bool {
 
 // readPlan reads the saved plan back as JSON and text, redacts both and
 // fills the run's summary.
-func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, planPath, text string) error {
+func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, planPath, text string, pc *PolicyCheck) error {
 	// show prints the whole plan with real values to stdout: keep it out of
 	// the run log.
 	w.tf.SetStdout(io.Discard)
@@ -180,7 +180,7 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 		return err
 	}
 	run.Summary, run.Resources = summarize(p)
-	if err := r.checkPolicy(ctx, run, raw); err != nil {
+	if err := r.checkPolicy(ctx, pc, run, raw); err != nil {
 		return err
 	}
 	if run.Kind == plumb.RunDrift {

@@ -38,8 +38,10 @@ func (r *Runner) SetPolicy(pc *PolicyCheck) { r.policy = pc }
 // may quote a value from the plan. The outcomes of every set that applies
 // add up; it passed when each passed. A policy that errors fails the run:
 // a plan nobody could check must not look approved.
-func (r *Runner) checkPolicy(ctx context.Context, run *plumb.Run, plan []byte) error {
-	pc := r.policy
+func (r *Runner) checkPolicy(ctx context.Context, pc *PolicyCheck, run *plumb.Run, plan []byte) error {
+	if pc == nil {
+		pc = r.policy
+	}
 	if pc == nil || run.Kind == plumb.RunDrift {
 		return nil
 	}

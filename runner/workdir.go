@@ -35,6 +35,9 @@ type Target struct {
 	// new push), not only at its own (a local plan of one branch leaves
 	// another branch's plan alone).
 	AnyCommitSuperseded bool
+	// Policy, if set, checks this target's plans instead of SetPolicy's
+	// (a pull request's sets and input.plumb, known only to its job).
+	Policy *PolicyCheck
 }
 
 func (t Target) LockKey() plumb.LockKey {
