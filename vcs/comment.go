@@ -65,9 +65,13 @@ func header(rep plumb.PlanReport) string {
 	}
 	var total plumb.PlanSummary
 	counts := map[plumb.RunStatus]int{}
+	denials := 0
 	for _, p := range rep.Projects {
 		if p.Run == nil {
 			continue
+		}
+		if denied(kind, p.Run) {
+			denials++
 		}
 		counts[p.Run.Status]++
 		total.Add += p.Run.Summary.Add
@@ -95,6 +99,9 @@ func header(rep plumb.PlanReport) string {
 		if counts[c.status] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[c.status], c.word))
 		}
+	}
+	if denials > 0 {
+		parts = append(parts, fmt.Sprintf("%d denied by policy", denials))
 	}
 	if len(rep.Projects) == 0 {
 		parts = append(parts, "No project is affected.")

@@ -124,6 +124,10 @@ func plural(n int, one, many string) string {
 
 func statusWord(kind plumb.RunKind, r *plumb.Run) string {
 	switch {
+	case denied(kind, r) && r.Status == plumb.RunNoChanges:
+		return statusIcon(kind, r) + " no changes, policy denied"
+	case denied(kind, r):
+		return statusIcon(kind, r) + " " + string(r.Status) + ", policy denied"
 	case r.Status == plumb.RunBlocked:
 		return statusIcon(kind, r) + " locked by " + cell(r.BlockedBy)
 	case r.Status == plumb.RunNoChanges:
@@ -134,7 +138,17 @@ func statusWord(kind plumb.RunKind, r *plumb.Run) string {
 	return statusIcon(kind, r) + " " + string(r.Status)
 }
 
+// denied reports whether a plan is one a policy denied: it may not apply
+// as it is, whatever its status says.
+func denied(kind plumb.RunKind, r *plumb.Run) bool {
+	return kind != plumb.RunApply && r.Policy != nil && !r.Policy.Passed &&
+		(r.Status == plumb.RunChanges || r.Status == plumb.RunNoChanges)
+}
+
 func statusIcon(kind plumb.RunKind, r *plumb.Run) string {
+	if denied(kind, r) {
+		return ":no_entry:"
+	}
 	switch r.Status {
 	case plumb.RunChanges:
 		if kind == plumb.RunApply {

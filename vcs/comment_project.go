@@ -132,19 +132,22 @@ func planPieces(text string) []string {
 
 func policyLines(pol *plumb.PolicyOutcome) string {
 	var b strings.Builder
-	if pol.Passed && len(pol.Warn) == 0 {
-		return "\n**Policy:** passed\n"
-	}
-	if pol.Passed {
-		b.WriteString("\n**Policy:** passed with warnings\n")
-	} else {
-		b.WriteString("\n**Policy:** failed\n")
+	switch {
+	case !pol.Passed:
+		fmt.Fprintf(&b, "\n**Policy:** denied (%d)\n", len(pol.Deny))
+	case len(pol.Warn) > 0:
+		fmt.Fprintf(&b, "\n**Policy:** passed with %d %s\n", len(pol.Warn), plural(len(pol.Warn), "warning", "warnings"))
+	default:
+		b.WriteString("\n**Policy:** passed\n")
 	}
 	for _, d := range pol.Deny {
-		fmt.Fprintf(&b, "- :x: `%s`: %s\n", d.Namespace, cell(d.Message))
+		fmt.Fprintf(&b, "- :x: `%s.%s`: %s\n", d.Namespace, d.Rule, cell(d.Message))
 	}
 	for _, w := range pol.Warn {
-		fmt.Fprintf(&b, "- :warning: `%s`: %s\n", w.Namespace, cell(w.Message))
+		fmt.Fprintf(&b, "- :warning: `%s.%s`: %s\n", w.Namespace, w.Rule, cell(w.Message))
+	}
+	if n := len(pol.Exceptions); n > 0 {
+		fmt.Fprintf(&b, "- %d %s silenced by an exception\n", n, plural(n, "rule", "rules"))
 	}
 	return b.String()
 }

@@ -42,7 +42,14 @@ func TestRenderCommentGolden(t *testing.T) {
 	locked := run("app-staging", "envs/staging/app", plumb.RunBlocked, plumb.PlanSummary{}, "")
 	locked.BlockedBy = "PR #12"
 	withPolicy := run("app-dev", "envs/dev/app", plumb.RunChanges, plumb.PlanSummary{Add: 1, Change: 1}, smallPlan)
-	withPolicy.Policy = &plumb.PolicyOutcome{Passed: false, Deny: []plumb.PolicyResult{{Namespace: "main", Rule: "deny", Message: "local_file must not write to /etc"}}}
+	withPolicy.Policy = &plumb.PolicyOutcome{Passed: false, Deny: []plumb.PolicyResult{{Namespace: "main", Rule: "deny", Message: "local_file must not write to /etc"}},
+		Warn:       []plumb.PolicyResult{{Namespace: "main", Rule: "warn_replace", Message: "null_resource.n is replaced"}},
+		Exceptions: []plumb.PolicyResult{{Namespace: "main", Rule: "deny_no_tags", Message: "data.main.exception[_][_] == \"no_tags\""}}}
+	warned := run("app-staging", "envs/staging/app", plumb.RunNoChanges, plumb.PlanSummary{}, "")
+	warned.Policy = &plumb.PolicyOutcome{Passed: true, Deny: []plumb.PolicyResult{},
+		Warn: []plumb.PolicyResult{{Namespace: "tags", Rule: "warn", Message: "bucket | logs has no owner tag"}}}
+	clean := run("app-prod", "envs/prod/app", plumb.RunNoChanges, plumb.PlanSummary{}, "")
+	clean.Policy = &plumb.PolicyOutcome{Passed: true, Deny: []plumb.PolicyResult{}, Warn: []plumb.PolicyResult{}}
 	var huge strings.Builder
 	huge.WriteString("OpenTofu will perform the following actions:\n\n")
 	for i := 0; huge.Len() < 150000; i++ {
@@ -93,7 +100,9 @@ func TestRenderCommentGolden(t *testing.T) {
 		"locked": {Head: "0123456789abcdef", Projects: []plumb.ProjectReport{
 			{Run: locked, Reasons: []string{"calls modules/app (modified modules/app/main.tf)"}, LockedBy: "PR #12", LockURL: "https://github.com/acme/infra/pull/12"},
 		}},
-		"policy": {Head: "0123456789abcdef", Projects: []plumb.ProjectReport{{Run: withPolicy, Reasons: []string{"modified envs/dev/app/main.tf"}}}},
+		"policy": {Head: "0123456789abcdef", Projects: []plumb.ProjectReport{
+			{Run: withPolicy, Reasons: []string{"modified envs/dev/app/main.tf"}, Next: "Policy denied this plan: an approver may comment `plumb approve_policies -p app-dev`."},
+			{Run: warned}, {Run: clean}}},
 		"large": {Head: "0123456789abcdef", Projects: []plumb.ProjectReport{
 			{Run: run("big", "envs/dev/big", plumb.RunChanges, plumb.PlanSummary{Add: 1000}, huge.String()), Reasons: []string{"modified envs/dev/big/main.tf"}},
 			{Run: run("app-dev", "envs/dev/app", plumb.RunChanges, plumb.PlanSummary{Add: 1, Change: 1}, smallPlan)},
