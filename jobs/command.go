@@ -80,7 +80,7 @@ func (j *CommandJob) run(ctx context.Context, ev plumb.Event, cmd Command, pr *p
 	case "unlock":
 		return j.unlock(ctx, ev, cmd.Projects)
 	case "approve_policies":
-		return j.reply(ctx, ev, "No policy checks run on this server yet: there is nothing to approve.")
+		return j.approvePolicies(ctx, ev, pr, cmd.Projects)
 	}
 	return nil
 }
@@ -126,20 +126,21 @@ func (j *CommandJob) refused(ctx context.Context, ev plumb.Event, cmd Command, p
 		case !pr.Merged && !j.Settings.ApplyBeforeMerge:
 			return "this server applies on merge only; merge the pull request and plumb applies it.", nil
 		}
-		if ok, err := j.mayApply(ctx, ev.Sender); err != nil || !ok {
+		if len(j.Settings.Appliers) == 0 {
+			return "", nil // anyone with write
+		}
+		if ok, err := j.among(ctx, j.Settings.Appliers, ev.Sender); err != nil || !ok {
 			return "applies on this server are limited to " + strings.Join(j.Settings.Appliers, ", ") + ".", err
 		}
+	case "approve_policies":
+		return j.approveRefused(ctx, ev, pr)
 	}
 	return "", nil
 }
 
-// mayApply reports whether login is among the configured appliers
-// (logins, or org/team slugs); anyone with write may when none are set.
-func (j *CommandJob) mayApply(ctx context.Context, login string) (bool, error) {
-	if len(j.Settings.Appliers) == 0 {
-		return true, nil
-	}
-	for _, a := range j.Settings.Appliers {
+// among reports whether login is in list (logins, or org/team slugs).
+func (j *CommandJob) among(ctx context.Context, list []string, login string) (bool, error) {
+	for _, a := range list {
 		org, team, isTeam := strings.Cut(a, "/")
 		if !isTeam && strings.EqualFold(a, login) {
 			return true, nil

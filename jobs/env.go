@@ -72,6 +72,17 @@ type Settings struct {
 	// DriftSpread bounds how far a tick's checks are spread out: over
 	// half the schedule's interval, at most this (0: all at the tick).
 	DriftSpread time.Duration
+	// PolicySets are the server's compiled policy sets: every plan of a
+	// pull request or a push is checked against those that apply.
+	PolicySets []runner.PolicySet
+	// PolicyFromBranch also checks plans against the policies of
+	// plumb.yaml at the planned commit, which a branch's author can
+	// change: off, they are ignored (with a note on the pull request).
+	PolicyFromBranch bool
+	// PolicyApprovers narrows who may comment `plumb approve_policies`
+	// beyond write permission: logins and "org/team" slugs. Empty: anyone
+	// with write. Never the pull request's author.
+	PolicyApprovers []string
 }
 
 func (e *Env) now() time.Time {

@@ -36,6 +36,7 @@ type mergeBatch struct {
 	// projects are applied again whatever an earlier attempt left, except
 	// what already applied.
 	explicit *Selector
+	policy   changePolicy // what checks a plan made again (policy.go)
 }
 
 // Handle applies a merged pull request. Run again (a retry of the queue,
@@ -137,6 +138,8 @@ func (j *MergeJob) batchFor(ctx context.Context, ev plumb.Event, pr *plumb.PullR
 		b.reasons = append(b.reasons, ch.Projects[i].Reasons)
 		b.plans = append(b.plans, reviewed)
 	}
+	b.policy = j.policyFor(ctx, ev.Repo, pr, ch.Base, pr.HeadSHA, tree, b.targets)
+	withPolicy(b.targets, b.policy.check)
 	for _, a := range ch.Projects {
 		if !slices.ContainsFunc(atMerge, func(p plumb.Project) bool { return p.Name == a.Project.Name }) {
 			b.rep.Note += fmt.Sprintf("%s is not a project at the merge commit: nothing applied for it. ", a.Project.Name)
@@ -209,7 +212,8 @@ func (j *MergeJob) Apply(ctx context.Context, b *mergeBatch, log *slog.Logger) e
 			}
 			return prior[i]
 		},
-		Refuse: refuse,
+		Refuse:     refuse,
+		RefusePlan: j.refusePlan(ctx, b),
 		Finished: func(i int, run *plumb.Run) {
 			rep := &b.rep.Projects[i]
 			rep.Run, rep.Differences, rep.Next = run, run.Differences, nextStep(run)

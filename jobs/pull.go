@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"slices"
 
@@ -119,8 +120,12 @@ func (j *PullRequestJob) Plan(ctx context.Context, ev plumb.Event, sel Selector,
 		targets = append(targets, t)
 		reasons = append(reasons, a.Reasons)
 	}
+	targets, err = j.checkedBy(ctx, ev, ch, tree, targets, &rep, reasons)
+	if err != nil {
+		return err
+	}
 	for i, run := range j.Runner.PlanAll(ctx, targets, nil, nil) {
-		rep.Projects = append(rep.Projects, plumb.ProjectReport{Run: run, Reasons: reasons[i]})
+		rep.Projects = append(rep.Projects, plumb.ProjectReport{Run: run, Reasons: reasons[i], Next: j.policyNext(run)})
 	}
 	slices.SortStableFunc(rep.Projects, func(a, b plumb.ProjectReport) int { return index(ch, a.Run.Project) - index(ch, b.Run.Project) })
 	// Plans take a while: a push meanwhile has its own event, whose report wins.
@@ -171,6 +176,30 @@ func (j *PullRequestJob) closed(ctx context.Context, ev plumb.Event, log *slog.L
 	discarded := j.Runner.DiscardPlans(ctx, ev.Repo, prTrigger(ev.PR))
 	log.Info("pull request closed", "locks_released", len(released), "plans_discarded", discarded)
 	return nil
+}
+
+// checkedBy gives the targets the pull request's policy check. When a
+// policy set of the branch does not load, no target is planned: each
+// fails with why.
+func (j *PullRequestJob) checkedBy(ctx context.Context, ev plumb.Event, ch plumb.Change, tree fs.FS, targets []runner.Target, rep *plumb.PlanReport, reasons [][]string) ([]runner.Target, error) {
+	var pr *plumb.PullRequest
+	if j.policyOn() {
+		var err error
+		if pr, err = j.Forge.PullRequest(ctx, ev.Repo, ev.PR); err != nil {
+			return nil, fmt.Errorf("read %s#%d: %w", ev.Repo, ev.PR, err)
+		}
+	}
+	cp := j.policyFor(ctx, ev.Repo, pr, ch.Base, ch.Head, tree, targets)
+	rep.Note += cp.note
+	if cp.err != nil {
+		for i, t := range targets {
+			run := j.Runner.Record(ctx, t, plumb.RunPlan, plumb.RunFailed, plumb.ErrorMessage(cp.err), "")
+			rep.Projects = append(rep.Projects, plumb.ProjectReport{Run: run, Reasons: reasons[i]})
+		}
+		return nil, nil
+	}
+	withPolicy(targets, cp.check)
+	return targets, nil
 }
 
 // forbidden says why a project cannot run on this server, if it cannot.

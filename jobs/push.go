@@ -46,6 +46,11 @@ func (j *PushJob) Handle(ctx context.Context, ev plumb.Event) error {
 	for _, a := range ch.Projects {
 		targets = append(targets, runner.Target{Repo: ev.Repo, Commit: ev.HeadSHA, Base: ch.Base, Tree: tree, Project: a.Project, Trigger: trigger})
 	}
+	cp := j.policyFor(ctx, ev.Repo, nil, ch.Base, ev.HeadSHA, tree, targets)
+	if cp.err != nil {
+		return cp.err // the default branch's own policies: its owners fix them
+	}
+	withPolicy(targets, cp.check)
 	log.Info("planning push to the default branch", "projects", len(targets), "unplanned_dirs", len(ch.Unplanned))
 	plans := j.Runner.PlanAll(ctx, targets, nil, nil)
 	rep := plumb.PlanReport{Repo: ev.Repo, Base: ch.Base, Head: ev.HeadSHA, Unplanned: ch.Unplanned}
@@ -69,7 +74,8 @@ func (j *PushJob) Handle(ctx context.Context, ev plumb.Event) error {
 	// the plan just made is what gets applied, under the branch's lock.
 	log.Info("applying push (apply_on_push)", "projects", len(apply))
 	applied := plumb.PlanReport{Repo: ev.Repo, Kind: plumb.RunApply, Base: ch.Base, Head: ev.HeadSHA}
-	for _, run := range j.Runner.ApplyAll(ctx, apply, reviewed, runner.ApplyOptions{Reviewed: true, StopLaterEnvironments: true}) {
+	for _, run := range j.Runner.ApplyAll(ctx, apply, reviewed, runner.ApplyOptions{Reviewed: true, StopLaterEnvironments: true,
+		RefusePlan: j.refuseDenied(ctx, apply, 0)}) {
 		applied.Projects = append(applied.Projects, plumb.ProjectReport{Run: run})
 	}
 	if err := j.Forge.ReportPlans(ctx, applied); err != nil {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/planner"
+	"github.com/plumbhq/plumb/policy"
+	"github.com/plumbhq/plumb/runner"
 	"github.com/plumbhq/plumb/server"
 )
 
@@ -32,6 +34,14 @@ type serveConfig struct {
 	// ApplyBeforeMerge lets `plumb apply` comments apply open pull requests.
 	ApplyBeforeMerge bool
 	Appliers         []string
+	// Policy, PolicyData and PolicyNamespace make one policy set every
+	// plan is checked against; policySets is it compiled (loadPolicy).
+	Policy           []string
+	PolicyData       []string
+	PolicyNamespace  []string
+	PolicyFromBranch bool
+	PolicyApprovers  []string
+	policySets       []runner.PolicySet
 	LockRetry        time.Duration
 	LockMaxAge       time.Duration
 	DriftSchedule    string
@@ -61,6 +71,11 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.AllowForks, "allow-fork-prs", false, "plan pull requests from forks (their code runs here, with this server's credentials)")
 	fs.BoolVar(&c.ApplyBeforeMerge, "apply-before-merge", false, "let `plumb apply` comments apply open pull requests (after their apply requirements); off: applies happen on merge")
 	fs.StringSliceVar(&c.Appliers, "appliers", nil, "who may comment `plumb apply`: logins and org/team slugs (default: anyone with write permission)")
+	fs.StringSliceVar(&c.Policy, "policy", nil, "Rego policy directory or file every plan is checked against, as conftest would (repeatable); a denied plan is not applied until `plumb approve_policies`")
+	fs.StringSliceVar(&c.PolicyData, "policy-data", nil, "JSON or YAML data documents for the --policy set (conftest's --data; repeatable)")
+	fs.StringSliceVar(&c.PolicyNamespace, "policy-namespace", nil, "namespaces of the --policy set to check (default main; globs such as k8s.*)")
+	fs.BoolVar(&c.PolicyFromBranch, "policy-from-branch", false, "also check plans against plumb.yaml's policies at the planned commit (a branch's author can change them); off: they are ignored")
+	fs.StringSliceVar(&c.PolicyApprovers, "policy-approvers", nil, "who may comment `plumb approve_policies`: logins and org/team slugs (default: anyone with write permission); never the pull request's author")
 	fs.DurationVar(&c.LockRetry, "lock-retry", 30*time.Second, "how often a change waiting for another owner's lock tries again")
 	fs.DurationVar(&c.LockMaxAge, "lock-max-age", 7*24*time.Hour, "flag locks held longer than this in comments and metrics (0: never); they are never broken")
 	fs.StringVar(&c.DriftSchedule, "drift-schedule", "", "5-field cron (server time zone) of the drift sweep of every project without its own drift.schedule; empty: only projects with their own")
@@ -177,10 +192,28 @@ func (c *serveConfig) validate() error {
 	if c.DriftWorkers <= 0 || c.DriftSpread < 0 {
 		return plumb.Errorf(plumb.EINVALID, "serve: --drift-workers must be at least 1 and --drift-spread not negative")
 	}
+	if len(c.Policy) == 0 && (len(c.PolicyData) > 0 || len(c.PolicyNamespace) > 0) {
+		return plumb.Errorf(plumb.EINVALID, "serve: --policy-data and --policy-namespace need --policy DIR")
+	}
 	for _, r := range c.DriftRepos {
 		if o, n, ok := strings.Cut(r, "/"); !ok || o == "" || n == "" || strings.Contains(n, "/") {
 			return plumb.Errorf(plumb.EINVALID, "serve: --drift-repos %q: want owner/name", r)
 		}
 	}
+	return nil
+}
+
+// loadPolicy compiles the --policy set once, before serve starts: a policy
+// that does not compile (or calls the network: http.send, net.*, which the
+// server leaves out) stops it, naming each file and line.
+func (c *serveConfig) loadPolicy() error {
+	if len(c.Policy) == 0 {
+		return nil
+	}
+	set, err := policy.Load(policy.Options{Policy: c.Policy, Data: c.PolicyData, NoNetwork: true})
+	if err != nil {
+		return plumb.Errorf(plumb.EINVALID, "serve: --policy: %s", plumb.ErrorMessage(err))
+	}
+	c.policySets = []runner.PolicySet{{Name: strings.Join(c.Policy, ","), Set: set, Namespaces: c.PolicyNamespace}}
 	return nil
 }

@@ -51,6 +51,9 @@ func (m *Main) serveCmd() *cobra.Command {
 			if err := c.validate(); err != nil {
 				return err
 			}
+			if err := c.loadPolicy(); err != nil {
+				return err
+			}
 			return m.serve(cmd.Context(), c)
 		},
 	}

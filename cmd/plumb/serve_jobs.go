@@ -49,6 +49,7 @@ func (m *Main) jobsEnv(ctx context.Context, c serveConfig, st plumb.Store, dir s
 			PlanDrafts: c.PlanDrafts, AllowForks: c.AllowForks, ApplyBeforeMerge: c.ApplyBeforeMerge,
 			Appliers: c.Appliers, LockRetry: c.LockRetry, LockMaxAge: c.LockMaxAge,
 			DriftSchedule: c.DriftSchedule, DriftSpread: c.DriftSpread,
+			PolicySets: c.policySets, PolicyFromBranch: c.PolicyFromBranch, PolicyApprovers: c.PolicyApprovers,
 		},
 	}, nil
 }
