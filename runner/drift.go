@@ -44,9 +44,10 @@ func (r *Runner) driftStarted(ctx context.Context, t Target, progress io.Writer,
 	if err != nil {
 		return run, err
 	}
-	// The worker slot first: waiting for it holds nothing a plan or
+	// A place in the plan pipeline first (see Runner.plan: this check
+	// inits while another plans): waiting for it holds nothing a plan or
 	// apply could want; the project is then taken only if it is free.
-	if a.slot, err = r.acquireSlot(ctx); err != nil {
+	if a.prep, err = acquire(ctx, r.preps); err != nil {
 		return run, a.fail(ctx, err)
 	}
 	dirKey := pathKey(t.Repo, t.Project.Dir)
@@ -66,7 +67,7 @@ func (r *Runner) driftStarted(ctx context.Context, t Target, progress io.Writer,
 	if err := a.running(ctx, started); err != nil {
 		return run, a.fail(ctx, err)
 	}
-	return run, a.drifted(ctx, r.plan(ctx, t, run, a.log, nil))
+	return run, a.drifted(ctx, r.plan(ctx, t, run, a.log, a))
 }
 
 // DriftAll checks every target for drift, as many at once as the pool

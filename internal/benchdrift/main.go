@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -48,27 +49,39 @@ func run(bin string, n, workers int) error {
 	if err := generate(repo, n); err != nil {
 		return err
 	}
-	// One at a time: each check's own duration, summed.
-	serial, _, _, err := drift(bin, repo, filepath.Join(tmp, "data-serial"), 1)
-	if err != nil {
-		return err
-	}
+	// The yardstick: single checks, each alone (its own plumb drift -p,
+	// nothing else running), of every 5th project, scaled to all n.
 	var sum float64
-	for _, p := range serial.Projects {
-		sum += float64(p.DurationMS) / 1000
+	sample := 0
+	for i := 0; i < n; i += 5 {
+		one, _, _, err := drift(bin, repo, filepath.Join(tmp, "data-single"), 1, fmt.Sprintf("p%03d", i))
+		if err != nil {
+			return err
+		}
+		sum += float64(one.Projects[0].DurationMS) / 1000
+		sample++
 	}
-	_, wall, rss, err := drift(bin, repo, filepath.Join(tmp, "data-par"), workers)
+	sum *= float64(n) / float64(sample)
+	before := childCPU()
+	_, wall, rss, err := drift(bin, repo, filepath.Join(tmp, "data-sweep"), workers)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%.3f\t%.3f\t%d\t%d\t%d\n", wall, sum, workers, rss, n)
+	// The CPU plumb and its engines used in the sweep: on this many cores
+	// no sweep could take less than cpu/cores, whatever plumb does.
+	cpu := childCPU() - before
+	fmt.Printf("%.3f\t%.3f\t%d\t%d\t%d\t%.3f\t%d\n", wall, sum, workers, rss, n, cpu, runtime.NumCPU())
 	return nil
 }
 
 // drift runs one sweep and returns its JSON, wall time and peak RSS.
-func drift(bin, repo, data string, workers int) (sweep, float64, int64, error) {
+func drift(bin, repo, data string, workers int, projects ...string) (sweep, float64, int64, error) {
 	var out, errb bytes.Buffer
-	cmd := exec.Command(bin, "drift", "--repo", repo, "--json", "--parallelism", strconv.Itoa(workers))
+	args := []string{"drift", "--repo", repo, "--json", "--parallelism", strconv.Itoa(workers)}
+	for _, p := range projects {
+		args = append(args, "-p", p)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "PLUMB_DATA_DIR="+data)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -92,6 +105,16 @@ func drift(bin, repo, data string, workers int) (sweep, float64, int64, error) {
 		rss = u.Maxrss // kB on Linux: plumb alone, not the engines it ran
 	}
 	return s, wall, rss, nil
+}
+
+// childCPU is the user+system CPU seconds of every finished child and
+// their waited-for descendants (plumb waits for its engines).
+func childCPU() float64 {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &u); err != nil {
+		return 0
+	}
+	return float64(u.Utime.Sec+u.Stime.Sec) + float64(u.Utime.Usec+u.Stime.Usec)/1e6
 }
 
 func generate(repo string, n int) error {
