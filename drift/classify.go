@@ -53,7 +53,7 @@ func Classify(plan *tfjson.Plan, err error) plumb.DriftResult {
 	case plan.Complete != nil && !*plan.Complete:
 		return failed(fmt.Sprintf("drift: the plan is incomplete (%d deferred changes): drift cannot be told", len(plan.DeferredChanges)))
 	}
-	cfg := indexConfig(plan.Config)
+	x := &planIndex{cfg: indexConfig(plan.Config), restored: map[string]bool{}, changed: map[string]bool{}}
 	drifted := map[string]*tfjson.ResourceChange{}
 	findings := []plumb.DriftFinding{}
 	for _, d := range plan.ResourceDrift {
@@ -63,6 +63,12 @@ func Classify(plan *tfjson.Plan, err error) plumb.DriftResult {
 		drifted[key(d.Address, d.DeposedKey)] = d
 		if f, ok := outOfBand(d); ok {
 			findings = append(findings, f)
+			x.restored[d.Address] = true
+		}
+	}
+	for _, rc := range plan.ResourceChanges {
+		if managed(rc) && rc.Change != nil && !rc.Change.Actions.NoOp() {
+			x.changed[rc.Address] = true
 		}
 	}
 	for _, rc := range plan.ResourceChanges {
@@ -73,7 +79,7 @@ func Classify(plan *tfjson.Plan, err error) plumb.DriftResult {
 		if d == nil && rc.PreviousAddress != "" {
 			d = drifted[key(rc.PreviousAddress, rc.DeposedKey)]
 		}
-		if f, ok := pending(rc, d, cfg); ok {
+		if f, ok := x.pending(rc, d); ok {
 			findings = append(findings, f)
 		}
 	}
@@ -155,7 +161,8 @@ func outOfBand(d *tfjson.ResourceChange) (plumb.DriftFinding, bool) {
 
 // pending reads one resource_changes entry, given the resource_drift entry
 // of the same object (nil when nothing changed outside).
-func pending(rc *tfjson.ResourceChange, d *tfjson.ResourceChange, cfg configured) (plumb.DriftFinding, bool) {
+func (x *planIndex) pending(rc *tfjson.ResourceChange, d *tfjson.ResourceChange) (plumb.DriftFinding, bool) {
+	cfg := x.cfg
 	c := rc.Change
 	acts := c.Actions
 	switch {
@@ -182,11 +189,14 @@ func pending(rc *tfjson.ResourceChange, d *tfjson.ResourceChange, cfg configured
 	switch {
 	case acts.Create():
 		return finding(rc, plumb.DriftPending, string(tfjson.ActionCreate), nil), true
-	case acts.Update():
-		diffs := compare(c.Before, c.After, c.BeforeSensitive, c.AfterSensitive, c.AfterUnknown, true)
-		return finding(rc, plumb.DriftPending, string(tfjson.ActionUpdate), paths(diffs, nil)), true
 	}
 	diffs := compare(c.Before, c.After, c.BeforeSensitive, c.AfterSensitive, c.AfterUnknown, true)
+	if x.knockOn(rc, diffs) {
+		return plumb.DriftFinding{}, false
+	}
+	if acts.Update() {
+		return finding(rc, plumb.DriftPending, string(tfjson.ActionUpdate), paths(diffs, nil)), true
+	}
 	attrs := paths(diffs, func(df diff) bool { return !df.unknown && (df.null || cfg.sets(rc, df.top)) })
 	return finding(rc, plumb.DriftPending, "replace", withReplacePaths(attrs, c.ReplacePaths)), true
 }

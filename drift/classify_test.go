@@ -70,6 +70,13 @@ var fixtures = []struct {
 	{"state_only", plumb.DriftPendingOnly, []plumb.DriftFinding{
 		pend("null_resource.b", drift.ActionForget), pend("time_static.t", drift.ActionImport),
 	}},
+	// A trigger on the deleted file's hash is replaced by the restore: a
+	// knock-on of the drift, not pending. Once the merge makes it hash a
+	// new file too, its replace is pending.
+	{"knockon", plumb.DriftDrifted, []plumb.DriftFinding{oob("local_file.a", "delete")}},
+	{"knockon_pending", plumb.DriftDriftedPending, []plumb.DriftFinding{
+		oob("local_file.a", "delete"), pend("local_file.c", "create"), pend("null_resource.dep", "replace", "triggers"),
+	}},
 	{"clean_1", plumb.DriftClean, []plumb.DriftFinding{}},
 	{"clean_2", plumb.DriftClean, []plumb.DriftFinding{}},
 }

@@ -7,10 +7,11 @@ import (
 )
 
 // configured indexes which top-level attributes (and nested blocks) each
-// managed resource's configuration sets, by module path and type.name. The
-// plan's configuration is per resource, not per instance, which is what a
-// count or for_each instance shares.
-type configured map[string]map[string]bool
+// managed resource's configuration sets, with the references of each
+// expression, by module path and type.name. The plan's configuration is
+// per resource, not per instance, which is what a count or for_each
+// instance shares.
+type configured map[string]map[string][]string
 
 func indexConfig(c *tfjson.Config) configured {
 	idx := configured{}
@@ -32,9 +33,9 @@ func (idx configured) add(module string, m *tfjson.ConfigModule, depth int) {
 		if r == nil || r.Mode == tfjson.DataResourceMode {
 			continue
 		}
-		attrs := map[string]bool{}
-		for k := range r.Expressions {
-			attrs[k] = true
+		attrs := map[string][]string{}
+		for k, ex := range r.Expressions {
+			attrs[k] = references(ex)
 		}
 		idx[module+"|"+r.Type+"."+r.Name] = attrs
 	}
@@ -65,7 +66,35 @@ func (idx configured) sets(rc *tfjson.ResourceChange, top string) bool {
 	if !ok {
 		return true
 	}
-	return attrs[top]
+	_, set := attrs[top]
+	return set
+}
+
+// refs is what the expression setting rc's attribute top refers to, and
+// false when the configuration does not say.
+func (idx configured) refs(rc *tfjson.ResourceChange, top string) ([]string, bool) {
+	module, ok := modulePath(rc.ModuleAddress)
+	if !ok {
+		return nil, false
+	}
+	refs, ok := idx[module+"|"+rc.Type+"."+rc.Name][top]
+	return refs, ok
+}
+
+// references are an expression's references, nested blocks' included;
+// the slice is never nil for a known expression.
+func references(ex *tfjson.Expression) []string {
+	out := []string{}
+	if ex == nil || ex.ExpressionData == nil {
+		return out
+	}
+	out = append(out, ex.References...)
+	for _, blk := range ex.NestedBlocks {
+		for _, inner := range blk {
+			out = append(out, references(inner)...)
+		}
+	}
+	return out
 }
 
 // modulePath turns a module instance address (module.a[0].module.b["x"])

@@ -36,6 +36,12 @@
 //     Some: pending update (restore of a deleted object, or an in-place
 //     update) or replace with those attributes. A planned delete is always
 //     pending.
+//   - A resource with no out-of-band change whose planned update or
+//     replace changes only values unknown until apply, all of them set by
+//     expressions referring (among the resources the plan changes) only to
+//     resources changed out of band, is not a finding: restoring those
+//     changes it (a trigger on a deleted file's hash). A reference to a
+//     variable, local, data source or module output keeps it pending.
 //   - An out-of-band update with no changed value (only sensitivity, or
 //     null against an empty collection) is not a finding.
 //

@@ -88,7 +88,7 @@ detect_drift() {
   "$PLUMB" drift --repo "$WORK/repo" --report-out "$WORK/drift.html" >"$WORK/drift.txt" 2>"$WORK/drift.err" || rc=$?
   [ "$rc" = 2 ] || die "plumb drift exited $rc, want 2 (drift found): $(tail -n 20 "$WORK/drift.err")"
   indent <"$WORK/drift.txt"
-  note "exit code $rc: drift found (0 all clean, 1 any error); app-dev's deleted file is out_of_band, nothing is pending"
+  note "exit code $rc: drift found (0 all clean, 1 any error); app-dev's deleted file is out_of_band; the trigger it feeds is replaced by the restore, so it is not reported as pending"
   cp "$WORK/drift.html" "$REPO/bin/drift-report.html"
   note "the HTML report (one self-contained page): $REPO/bin/drift-report.html"
 }

@@ -75,3 +75,5 @@ rm -f "$out"/*.json
 (project sensitive_deleted secret && applied && rm out/s.txt && plan sensitive_deleted)
 (project state_only state-only && applied && merged state-only-next && plan state_only)
 (project clean base && applied && plan clean_1 && plan clean_2)
+(project knockon knockon && applied && rm out/a.txt && plan knockon)
+(project knockon_pending knockon && applied && rm out/a.txt && merged knockon-next && plan knockon_pending)
