@@ -74,7 +74,7 @@ type Settings struct {
 	DriftSpread time.Duration
 	// PolicySets are the server's compiled policy sets: every plan of a
 	// pull request or a push is checked against those that apply.
-	PolicySets []runner.PolicySet
+	PolicySets []PolicySet
 	// PolicyFromBranch also checks plans against the policies of
 	// plumb.yaml at the planned commit, which a branch's author can
 	// change: off, they are ignored (with a note on the pull request).
@@ -83,6 +83,14 @@ type Settings struct {
 	// beyond write permission: logins and "org/team" slugs. Empty: anyone
 	// with write. Never the pull request's author.
 	PolicyApprovers []string
+}
+
+// PolicySet is one of the server's compiled policy sets and the projects
+// it checks. Set.Applies is left to policyFor, which knows the projects of
+// a change: a run names its project only.
+type PolicySet struct {
+	Set     runner.PolicySet
+	Applies func(plumb.Project) bool // nil: every project
 }
 
 func (e *Env) now() time.Time {

@@ -50,7 +50,14 @@ func (e *Env) policyFor(ctx context.Context, repo string, pr *plumb.PullRequest,
 	for _, t := range targets {
 		projects[t.Project.Name] = t.Project
 	}
-	pc := &runner.PolicyCheck{Sets: append([]runner.PolicySet(nil), e.Settings.PolicySets...)}
+	pc := &runner.PolicyCheck{}
+	for _, s := range e.Settings.PolicySets {
+		set := s.Set
+		if s.Applies != nil {
+			set.Applies = func(r *plumb.Run) bool { return s.Applies(projects[r.Project]) }
+		}
+		pc.Sets = append(pc.Sets, set)
+	}
 	if e.Settings.PolicyFromBranch {
 		for _, ps := range branch {
 			set, err := policy.Load(policy.Options{FS: tree, Policy: ps.Dirs, Data: ps.Data, NoNetwork: true})

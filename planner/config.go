@@ -32,7 +32,8 @@ type Config struct {
 	Ignore       []string        // globs of directories never discovered
 	Policies     []PolicySet     // policies:, in file order (policies.go)
 
-	pos map[string]*yaml.Node // JSON pointer → node, for error locations
+	pos        map[string]*yaml.Node // JSON pointer → node, for error locations
+	policyFile bool                  // a server's policy file: paths are relative to it
 }
 
 // rawConfig mirrors the file; the schema has already checked its types.
@@ -71,35 +72,8 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // ParseConfig parses plumb.yaml. It returns every problem it finds, each
 // located in file; the Config is nil when any is found.
 func ParseConfig(file string, data []byte) (*Config, ConfigErrors) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		e := ConfigError{File: file, Message: strings.TrimPrefix(err.Error(), "yaml: ")}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-			e.Col, e.Message = 1, m[2]
-		}
-		return nil, ConfigErrors{e}
-	}
-	c := &Config{File: file, pos: map[string]*yaml.Node{}}
-	yv := &yamlValue{pos: c.pos}
-	v, ok := yv.convert(&doc, nil, 0)
-	if !ok {
-		return nil, ConfigErrors{{File: file, Line: 1, Col: 1, Message: "file too large or too deeply nested (aliases?)"}}
-	}
-	if doc.Kind == 0 || v == nil {
-		return nil, ConfigErrors{{File: file, Line: 1, Col: 1, Message: "empty file: start it with `version: 1`"}}
-	}
-	cs, err := compiled()
-	if err != nil {
-		return nil, ConfigErrors{{File: file, Message: err.Error()}}
-	}
-	var errs ConfigErrors
-	for _, se := range cs.validate(v) {
-		errs = append(errs, c.errAt(se.loc, "%s", se.msg))
-	}
-	errs = append(errs, c.unknownKeys(cs, v, cs.raw, nil)...)
-	if len(errs) > 0 {
-		errs.sort()
+	c, doc, errs := parseDoc(file, data, "empty file: start it with `version: 1`", nil)
+	if errs != nil {
 		return nil, errs
 	}
 	var raw rawConfig
@@ -112,6 +86,49 @@ func ParseConfig(file string, data []byte) (*Config, ConfigErrors) {
 		return nil, errs
 	}
 	return c, nil
+}
+
+// parseDoc reads data and checks it against the schema, after top (if
+// set) has checked and adjusted the document's value: the server's policy
+// file is checked as a plumb.yaml that has only policies (policyfile.go).
+func parseDoc(file string, data []byte, empty string, top func(*Config, any) (any, ConfigErrors)) (*Config, *yaml.Node, ConfigErrors) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		e := ConfigError{File: file, Message: strings.TrimPrefix(err.Error(), "yaml: ")}
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			e.Line, _ = strconv.Atoi(m[1])
+			e.Col, e.Message = 1, m[2]
+		}
+		return nil, nil, ConfigErrors{e}
+	}
+	c := &Config{File: file, pos: map[string]*yaml.Node{}}
+	yv := &yamlValue{pos: c.pos}
+	v, ok := yv.convert(&doc, nil, 0)
+	if !ok {
+		return nil, nil, ConfigErrors{{File: file, Line: 1, Col: 1, Message: "file too large or too deeply nested (aliases?)"}}
+	}
+	if doc.Kind == 0 || v == nil {
+		return nil, nil, ConfigErrors{{File: file, Line: 1, Col: 1, Message: empty}}
+	}
+	var errs ConfigErrors
+	if top != nil {
+		if v, errs = top(c, v); v == nil {
+			return nil, nil, errs
+		}
+	}
+	cs, err := compiled()
+	if err != nil {
+		return nil, nil, ConfigErrors{{File: file, Message: err.Error()}}
+	}
+	for _, se := range cs.validate(v) {
+		errs = append(errs, c.errAt(se.loc, "%s", se.msg))
+	}
+	errs = append(errs, c.unknownKeys(cs, v, cs.raw, nil)...)
+	if len(errs) > 0 {
+		errs.sort()
+		return nil, nil, errs
+	}
+	return c, &doc, nil
 }
 
 // errAt builds an error at the node of loc, or of its nearest parent.

@@ -41,6 +41,10 @@ func (s PolicySet) Applies(p plumb.Project) bool {
 // repo, globs parse, environments are known; and names each set.
 func (c *Config) policies(sets []PolicySet) ConfigErrors {
 	var errs ConfigErrors
+	where := "the repository: give it relative to the repo root"
+	if c.policyFile {
+		where = "the directory of " + c.File + ": give it relative to that directory"
+	}
 	for i, s := range sets {
 		loc := []string{"policies", strconv.Itoa(i)}
 		for _, field := range []struct {
@@ -50,7 +54,7 @@ func (c *Config) policies(sets []PolicySet) ConfigErrors {
 			for j, d := range field.paths {
 				clean, ok := cleanDir(d)
 				if !ok {
-					errs = append(errs, c.errAt(append(loc, field.name, strconv.Itoa(j)), "%q is not a path inside the repository: give it relative to the repo root", d))
+					errs = append(errs, c.errAt(append(loc, field.name, strconv.Itoa(j)), "%q is not a path inside %s", d, where))
 					continue
 				}
 				field.paths[j] = clean

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/planner"
 	"github.com/plumbhq/plumb/policy"
 	"github.com/plumbhq/plumb/runner"
@@ -35,13 +37,15 @@ type serveConfig struct {
 	ApplyBeforeMerge bool
 	Appliers         []string
 	// Policy, PolicyData and PolicyNamespace make one policy set every
-	// plan is checked against; policySets is it compiled (loadPolicy).
+	// plan is checked against; PolicyConfig's sets check the projects they
+	// name. policySets is them compiled (loadPolicy).
 	Policy           []string
 	PolicyData       []string
 	PolicyNamespace  []string
+	PolicyConfig     string
 	PolicyFromBranch bool
 	PolicyApprovers  []string
-	policySets       []runner.PolicySet
+	policySets       []jobs.PolicySet
 	LockRetry        time.Duration
 	LockMaxAge       time.Duration
 	DriftSchedule    string
@@ -74,6 +78,7 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.Policy, "policy", nil, "Rego policy directory or file every plan is checked against, as conftest would (repeatable); a denied plan is not applied until `plumb approve_policies`")
 	fs.StringSliceVar(&c.PolicyData, "policy-data", nil, "JSON or YAML data documents for the --policy set (conftest's --data; repeatable)")
 	fs.StringSliceVar(&c.PolicyNamespace, "policy-namespace", nil, "namespaces of the --policy set to check (default main; globs such as k8s.*)")
+	fs.StringVar(&c.PolicyConfig, "policy-config", "", "YAML file of policy sets in plumb.yaml's policies: format (its only key; dirs and data relative to the file), each checking the projects and environments it names")
 	fs.BoolVar(&c.PolicyFromBranch, "policy-from-branch", false, "also check plans against plumb.yaml's policies at the planned commit (a branch's author can change them); off: they are ignored")
 	fs.StringSliceVar(&c.PolicyApprovers, "policy-approvers", nil, "who may comment `plumb approve_policies`: logins and org/team slugs (default: anyone with write permission); never the pull request's author")
 	fs.DurationVar(&c.LockRetry, "lock-retry", 30*time.Second, "how often a change waiting for another owner's lock tries again")
@@ -203,17 +208,45 @@ func (c *serveConfig) validate() error {
 	return nil
 }
 
-// loadPolicy compiles the --policy set once, before serve starts: a policy
-// that does not compile (or calls the network: http.send, net.*, which the
-// server leaves out) stops it, naming each file and line.
+// loadPolicy compiles the --policy set and those of --policy-config once,
+// before serve starts: a bad policy file, or a policy that does not
+// compile (or calls the network: http.send, net.*, which the server leaves
+// out), stops it, naming each file and line.
 func (c *serveConfig) loadPolicy() error {
-	if len(c.Policy) == 0 {
+	if len(c.Policy) > 0 {
+		set, err := policy.Load(policy.Options{Policy: c.Policy, Data: c.PolicyData, NoNetwork: true})
+		if err != nil {
+			return plumb.Errorf(plumb.EINVALID, "serve: --policy: %s", plumb.ErrorMessage(err))
+		}
+		c.policySets = append(c.policySets, jobs.PolicySet{Set: runner.PolicySet{Name: strings.Join(c.Policy, ","), Set: set, Namespaces: c.PolicyNamespace}})
+	}
+	if c.PolicyConfig == "" {
 		return nil
 	}
-	set, err := policy.Load(policy.Options{Policy: c.Policy, Data: c.PolicyData, NoNetwork: true})
+	data, err := os.ReadFile(c.PolicyConfig)
 	if err != nil {
-		return plumb.Errorf(plumb.EINVALID, "serve: --policy: %s", plumb.ErrorMessage(err))
+		return plumb.Errorf(plumb.EINVALID, "serve: --policy-config: %w", err)
 	}
-	c.policySets = []runner.PolicySet{{Name: strings.Join(c.Policy, ","), Set: set, Namespaces: c.PolicyNamespace}}
+	sets, err := planner.ParsePolicySets(c.PolicyConfig, data)
+	if err != nil {
+		return plumb.Errorf(plumb.EINVALID, "serve: --policy-config:\n%s", plumb.ErrorMessage(err))
+	}
+	// Paths on disk, not in an fs.FS: a policy's error then names the file
+	// as the operator finds it.
+	dir := filepath.Dir(c.PolicyConfig)
+	join := func(paths []string) []string {
+		out := make([]string, len(paths))
+		for i, p := range paths {
+			out[i] = filepath.Join(dir, filepath.FromSlash(p))
+		}
+		return out
+	}
+	for _, ps := range sets {
+		set, err := policy.Load(policy.Options{Policy: join(ps.Dirs), Data: join(ps.Data), NoNetwork: true})
+		if err != nil {
+			return plumb.Errorf(plumb.EINVALID, "serve: --policy-config %s: policies %q: %s", c.PolicyConfig, ps.Name, plumb.ErrorMessage(err))
+		}
+		c.policySets = append(c.policySets, jobs.PolicySet{Set: runner.PolicySet{Name: ps.Name, Set: set, Namespaces: ps.Namespaces}, Applies: ps.Applies})
+	}
 	return nil
 }

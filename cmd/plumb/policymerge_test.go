@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/policy"
 	"github.com/plumbhq/plumb/runner"
 )
@@ -21,7 +22,7 @@ func TestMergePolicyFreshPlanNeedsApproval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.env.Settings.PolicySets = []runner.PolicySet{{Name: "net", Set: set}}
+	w.env.Settings.PolicySets = []jobs.PolicySet{{Set: runner.PolicySet{Name: "net", Set: set}}}
 	w.gh.SetPermission("acme", "infra", "carol", "write")
 	head := w.push("net", "envs/dev/net/main.tf", netV2)
 	if err := w.handle(w.event("opened", 8, "net", head, false)); err != nil {
