@@ -25,7 +25,7 @@ type rule struct {
 // production lists every package cmd/plumb may wire together: everything
 // but the test-only helpers.
 var production = []string{
-	"", "planner", "policy", "drift", "engine", "runner", "jobs", "vcs", "server", "queue",
+	"", "planner", "policy", "drift", "engine", "runner", "jobs", "progress", "vcs", "server", "queue",
 	"store", "store/sqlite", "store/postgres", "internal/sqlmigrate",
 }
 
@@ -37,6 +37,8 @@ var rules = map[string]rule{
 	"engine":  {imports: []string{""}, tests: []string{"internal/testenv", "internal/releasetest"}},
 	"runner":  {imports: []string{"", "planner", "policy", "drift", "engine"}, tests: []string{"internal/testenv"}},
 	"jobs":    {imports: []string{"", "planner", "policy", "drift", "engine", "runner"}, tests: []string{"internal/testenv"}},
+	// The CLI's terminal view of a batch of runs.
+	"progress": {imports: []string{"", "planner", "policy", "drift", "engine", "runner"}},
 
 	// Adapters: each reaches plumb only through the root.
 	"vcs":                 {imports: []string{""}, tests: []string{"internal/testenv", "vcs/githubtest"}},

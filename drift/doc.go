@@ -1,7 +1,7 @@
 // Package drift tells, from the engine's own plan, what changed outside
 // Terraform from what the configuration would still do, per resource and
 // attribute (Classify), and renders a sweep's findings as one HTML page
-// (Report).
+// (Report) and as plumb drift's table and JSON (WriteTable, NewSweepJSON).
 //
 // It is pure: it imports only the root package, terraform-json and the
 // standard library, and does no I/O (no files, network, clock or engine);

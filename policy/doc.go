@@ -25,6 +25,7 @@
 // plan document, and Outcome turns results into a run's plumb.PolicyOutcome.
 //
 // It is pure: it imports only the root package, OPA and the standard library.
-// It reads the policy and data files it is given and nothing else: no
-// network, no engine, no clock.
+// It reads the policy and data files it is given, and for `plumb policy
+// test` (conftest.go: ReadFiles, Set.Test, ExitCode, WriteJSON, WriteText)
+// the plan files named, and nothing else: no network, no engine, no clock.
 package policy

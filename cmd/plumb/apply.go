@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/progress"
 	"github.com/plumbhq/plumb/runner"
 )
 
@@ -73,7 +74,7 @@ func (m *Main) applyCmd() *cobra.Command {
 				return exitError{1}
 			} else {
 				fmt.Fprintf(m.Stderr, "plumb: applying %s\n", sel.describe())
-				applied := withProgress(ctx, m, len(targets), func(p *progress) []*plumb.Run {
+				applied := withProgress(ctx, m, len(targets), func(p *progress.Batch) []*plumb.Run {
 					return r.ApplyAll(ctx, targets, toApply, runner.ApplyOptions{Progress: p, Refuse: refuseDenied(toApply)})
 				})
 				final = runner.MergeRuns(plans, applied)
@@ -119,7 +120,7 @@ func (m *Main) plansFor(ctx context.Context, r *runner.Runner, st plumb.Store, s
 	}
 	if len(missing) > 0 {
 		fmt.Fprintf(m.Stderr, "plumb: planning %d of %s\n", len(missing), sel.describe())
-		fresh := withProgress(ctx, m, len(missing), func(p *progress) []*plumb.Run { return r.PlanAll(ctx, missing, p, nil) })
+		fresh := withProgress(ctx, m, len(missing), func(p *progress.Batch) []*plumb.Run { return r.PlanAll(ctx, missing, p, nil) })
 		for j, i := range at {
 			plans[i] = fresh[j]
 		}

@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,57 +11,9 @@ import (
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/drift"
 	"github.com/plumbhq/plumb/jobs"
+	"github.com/plumbhq/plumb/progress"
 	"github.com/plumbhq/plumb/runner"
 )
-
-// driftJSON is the contract's output of plumb drift --json.
-type driftJSON struct {
-	FormatVersion string             `json:"format_version"`
-	Ref           string             `json:"ref"`
-	Commit        string             `json:"commit"`
-	StartedAt     time.Time          `json:"started_at"`
-	FinishedAt    time.Time          `json:"finished_at"`
-	Projects      []driftProjectJSON `json:"projects"`
-}
-
-type driftProjectJSON struct {
-	Name      string               `json:"name"`
-	Dir       string               `json:"dir"`
-	Workspace string               `json:"workspace"`
-	Status    string               `json:"status"`
-	Resources []plumb.DriftFinding `json:"resources"`
-	Error     string               `json:"error"`
-	RunID     string               `json:"run_id,omitempty"`
-	// DurationMS is how long the check took (not in the contract's
-	// example; scripts may ignore it).
-	DurationMS int64 `json:"duration_ms"`
-}
-
-// driftCheck is one project's check in a sweep: its run, its result with
-// acknowledgements applied, and its state after.
-type driftCheck struct {
-	target runner.Target
-	run    *plumb.Run
-	result plumb.DriftResult
-	state  plumb.DriftState
-}
-
-// status is the check's status for people and scripts: a check that did
-// not run (skipped: its lock is held) is an error of the sweep, since
-// nothing is known of the project.
-func (c driftCheck) status() plumb.DriftStatus {
-	if c.run.Drift == nil {
-		return plumb.DriftError
-	}
-	return c.result.Status
-}
-
-func (c driftCheck) message() string {
-	if c.run.Drift == nil {
-		return c.run.Error
-	}
-	return c.result.Error
-}
 
 func (m *Main) driftCmd() *cobra.Command {
 	var repoDir, ref, reportOut string
@@ -99,11 +48,11 @@ func (m *Main) driftCmd() *cobra.Command {
 			defer closeStore()
 			fmt.Fprintf(m.Stderr, "plumb: checking %d project(s) for drift at %s (%s)\n", len(sel.Targets), ref, short(sel.Head))
 			started := time.Now().UTC()
-			runs := withProgress(ctx, m, len(sel.Targets), func(p *progress) []*plumb.Run { return r.DriftAll(ctx, sel.Targets, p, nil) })
-			checks := make([]driftCheck, len(runs))
+			runs := withProgress(ctx, m, len(sel.Targets), func(p *progress.Batch) []*plumb.Run { return r.DriftAll(ctx, sel.Targets, p, nil) })
+			checks := make([]drift.Check, len(runs))
 			for i, run := range runs {
-				checks[i] = driftCheck{target: sel.Targets[i], run: run}
-				checks[i].state, checks[i].result, err = jobs.RecordDrift(ctx, st, run, time.Now())
+				checks[i] = drift.Check{Run: run}
+				checks[i].State, checks[i].Result, err = jobs.RecordDrift(ctx, st, run, time.Now())
 				if err != nil {
 					return err
 				}
@@ -116,11 +65,11 @@ func (m *Main) driftCmd() *cobra.Command {
 				fmt.Fprintf(m.Stderr, "plumb: report written to %s\n", reportOut)
 			}
 			if asJSON {
-				if err := writeJSON(m.Stdout, toDriftJSON(ref, sel.Head, started, finished, checks)); err != nil {
+				if err := writeJSON(m.Stdout, drift.NewSweepJSON(ref, sel.Head, started, finished, checks)); err != nil {
 					return err
 				}
 			} else {
-				printDrift(m.Stdout, checks)
+				drift.WriteTable(m.Stdout, checks)
 			}
 			return driftExit(checks)
 		},
@@ -155,10 +104,10 @@ func (m *Main) driftEnabled(targets []runner.Target, named bool) []runner.Target
 
 // driftExit is 1 when any check failed or did not run, else 2 when any
 // project has drift or pending changes, else 0.
-func driftExit(checks []driftCheck) error {
+func driftExit(checks []drift.Check) error {
 	found := false
 	for _, c := range checks {
-		switch c.status() {
+		switch c.Status() {
 		case plumb.DriftError:
 			return exitError{1}
 		case plumb.DriftClean:
@@ -172,75 +121,15 @@ func driftExit(checks []driftCheck) error {
 	return nil
 }
 
-func toDriftJSON(ref, commit string, started, finished time.Time, checks []driftCheck) driftJSON {
-	out := driftJSON{FormatVersion: "1", Ref: ref, Commit: commit, StartedAt: started, FinishedAt: finished, Projects: []driftProjectJSON{}}
-	for _, c := range checks {
-		res := c.result.Resources
-		if res == nil {
-			res = []plumb.DriftFinding{}
-		}
-		for i := range res {
-			if res[i].Attributes == nil {
-				res[i].Attributes = []string{}
-			}
-		}
-		out.Projects = append(out.Projects, driftProjectJSON{
-			Name: c.run.Project, Dir: c.run.Dir, Workspace: c.run.Workspace, Status: string(c.status()),
-			Resources: res, Error: c.message(), RunID: c.run.ID, DurationMS: c.run.Duration().Milliseconds(),
-		})
-	}
-	return out
-}
-
-// printDrift prints an aligned row per project, then each project's
-// findings.
-func printDrift(w io.Writer, checks []driftCheck) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tDIR\tWORKSPACE\tSTATUS\tFINDINGS\tSINCE\tTIME")
-	for _, c := range checks {
-		n := len(drift.Unacknowledged(c.result.Resources))
-		findings := fmt.Sprint(n)
-		if acked := len(c.result.Resources) - n; acked > 0 {
-			findings += fmt.Sprintf(" (+%d acknowledged)", acked)
-		}
-		since := "-"
-		if !c.state.Since.IsZero() && c.status() != plumb.DriftClean {
-			since = c.state.Since.Local().Format("2006-01-02 15:04")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.run.Project, c.run.Dir, c.run.Workspace, c.status(), findings, since,
-			c.run.Duration().Round(100*time.Millisecond))
-	}
-	tw.Flush()
-	for _, c := range checks {
-		if msg := c.message(); msg != "" {
-			fmt.Fprintf(w, "\n── %s: %s ──\n  %s\n", c.run.Project, c.status(), strings.ReplaceAll(strings.TrimSpace(msg), "\n", "\n  "))
-			continue
-		}
-		if len(c.result.Resources) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n── %s: %s ──\n", c.run.Project, c.status())
-		ft := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		for _, f := range c.result.Resources {
-			note := ""
-			if a := f.Acknowledged; a != nil {
-				note = fmt.Sprintf("acknowledged by %s until %s: %s", a.By, a.Until.Format("2006-01-02"), a.Reason)
-			}
-			fmt.Fprintf(ft, "  %s\t%s\t%s\t%s\t%s\n", f.Address, f.Kind, f.Action, strings.Join(f.Attributes, ", "), note)
-		}
-		ft.Flush()
-	}
-}
-
-func writeDriftReport(path, ref, commit string, started, finished time.Time, checks []driftCheck) error {
+func writeDriftReport(path, ref, commit string, started, finished time.Time, checks []drift.Check) error {
 	s := drift.Sweep{Ref: ref, Commit: commit, StartedAt: started, FinishedAt: finished}
 	for _, c := range checks {
-		res := c.result
-		if c.run.Drift == nil {
-			res = plumb.DriftResult{Status: plumb.DriftError, Error: c.run.Error}
+		res := c.Result
+		if c.Run.Drift == nil {
+			res = plumb.DriftResult{Status: plumb.DriftError, Error: c.Run.Error}
 		}
-		state := c.state
-		s.Projects = append(s.Projects, drift.NewProject(c.run.Project, c.run.Dir, c.run.Workspace, res, c.run.FinishedAt,
+		state := c.State
+		s.Projects = append(s.Projects, drift.NewProject(c.Run.Project, c.Run.Dir, c.Run.Workspace, res, c.Run.FinishedAt,
 			func(f plumb.DriftFinding) time.Time { return state.FirstSeen[plumb.FindingKey(f)] }))
 	}
 	f, err := os.Create(path)

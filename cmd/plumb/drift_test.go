@@ -8,24 +8,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plumbhq/plumb/drift"
 )
 
 // driftOf runs plumb drift --json with args, requiring the exit code, and
 // returns its projects by name.
-func (e *e2e) driftOf(wantCode int, args ...string) (driftJSON, map[string]driftProjectJSON) {
+func (e *e2e) driftOf(wantCode int, args ...string) (drift.SweepJSON, map[string]drift.ProjectJSON) {
 	e.t.Helper()
 	res := e.plumb(append([]string{"drift", "--json"}, args...)...)
 	if res.code != wantCode {
 		e.t.Fatalf("plumb drift %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), res.code, wantCode, res.stdout, res.stderr)
 	}
-	var out driftJSON
+	var out drift.SweepJSON
 	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
 		e.t.Fatalf("plumb drift --json: %v\n%s", err, res.stdout)
 	}
 	if out.FormatVersion != "1" || out.Commit == "" || out.StartedAt.IsZero() || out.FinishedAt.Before(out.StartedAt) {
 		e.t.Errorf("drift header = %+v", out)
 	}
-	byName := map[string]driftProjectJSON{}
+	byName := map[string]drift.ProjectJSON{}
 	for _, p := range out.Projects {
 		byName[p.Name] = p
 	}
@@ -34,7 +36,7 @@ func (e *e2e) driftOf(wantCode int, args ...string) (driftJSON, map[string]drift
 
 // findings is a project's findings as "address kind action [attrs]",
 // acknowledged ones marked, sorted.
-func findings(p driftProjectJSON) []string {
+func findings(p drift.ProjectJSON) []string {
 	var out []string
 	for _, f := range p.Resources {
 		s := f.Address + " " + string(f.Kind) + " " + f.Action
@@ -50,7 +52,7 @@ func findings(p driftProjectJSON) []string {
 	return out
 }
 
-func wantDrift(t *testing.T, got map[string]driftProjectJSON, name, status string, want ...string) {
+func wantDrift(t *testing.T, got map[string]drift.ProjectJSON, name, status string, want ...string) {
 	t.Helper()
 	p, ok := got[name]
 	if !ok {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/progress"
 	"github.com/plumbhq/plumb/vcs"
 )
 
@@ -98,7 +99,7 @@ func (m *Main) planCmd() *cobra.Command {
 			defer closeStore()
 			r.SetPolicy(pc)
 			fmt.Fprintf(m.Stderr, "plumb: planning %s\n", sel.describe())
-			runs := withProgress(ctx, m, len(sel.Targets), func(p *progress) []*plumb.Run { return r.PlanAll(ctx, sel.Targets, p, nil) })
+			runs := withProgress(ctx, m, len(sel.Targets), func(p *progress.Batch) []*plumb.Run { return r.PlanAll(ctx, sel.Targets, p, nil) })
 			if commentOut != "" {
 				if err := writeComment(commentOut, sel, runs); err != nil {
 					return err
@@ -150,11 +151,11 @@ func planExit(runs []*plumb.Run, detailed bool) error {
 
 // withProgress runs work while a ticker reports what is still running.
 // total is the number of projects work runs.
-func withProgress(ctx context.Context, m *Main, total int, work func(*progress) []*plumb.Run) []*plumb.Run {
-	p := newProgress(m.Stderr, total)
+func withProgress(ctx context.Context, m *Main, total int, work func(*progress.Batch) []*plumb.Run) []*plumb.Run {
+	p := progress.New(m.Stderr, total)
 	tickCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { p.tick(tickCtx, 10*time.Second) })
+	wg.Go(func() { p.Tick(tickCtx, 10*time.Second) })
 	runs := work(p)
 	stop()
 	wg.Wait()
@@ -203,7 +204,7 @@ func printRuns(w io.Writer, runs []*plumb.Run) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROJECT\tDIR\tWORKSPACE\tRESULT\tTIME\tRUN")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Project, r.Dir, r.Workspace, outcome(r), r.Duration().Round(100*time.Millisecond), r.ID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Project, r.Dir, r.Workspace, progress.Outcome(r), r.Duration().Round(100*time.Millisecond), r.ID)
 	}
 	tw.Flush()
 	for _, r := range runs {

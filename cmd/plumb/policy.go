@@ -3,13 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -60,9 +53,9 @@ func (m *Main) policyTestCmd() *cobra.Command {
 			}
 			var buf bytes.Buffer
 			if o.asJSON {
-				err = writeCheckJSON(&buf, results)
+				err = policy.WriteJSON(&buf, results)
 			} else {
-				writeCheckText(&buf, results)
+				policy.WriteText(&buf, results)
 			}
 			if err != nil {
 				return err
@@ -70,7 +63,7 @@ func (m *Main) policyTestCmd() *cobra.Command {
 			if _, err := m.Stdout.Write(m.Redactor.Bytes(buf.Bytes())); err != nil {
 				return err
 			}
-			if code := checkExitCode(results, o.failOnWarn); code != 0 {
+			if code := policy.ExitCode(results, o.failOnWarn); code != 0 {
 				return exitError{code}
 			}
 			return nil
@@ -88,9 +81,9 @@ func (m *Main) policyTestCmd() *cobra.Command {
 }
 
 // policyTest loads the policy set once and checks every file in every
-// namespace, namespaces first, as conftest orders its results.
+// namespace, as conftest does.
 func (m *Main) policyTest(ctx context.Context, o policyTest, args []string) ([]policy.CheckResult, error) {
-	docs, err := m.readCheckFiles(args)
+	files, err := policy.ReadFiles(args, m.Stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -102,169 +95,5 @@ func (m *Main) policyTest(ctx context.Context, o policyTest, args []string) ([]p
 	if err != nil {
 		return nil, err
 	}
-	namespaces := o.namespaces
-	if o.allNamespaces {
-		namespaces = set.Namespaces()
-	} else if namespaces, err = set.Match(o.namespaces); err != nil {
-		return nil, err
-	}
-	var results []policy.CheckResult
-	for _, ns := range namespaces {
-		for _, d := range docs {
-			r, err := set.Check(ctx, d.name, d.doc, ns)
-			if err != nil {
-				return nil, err
-			}
-			results = append(results, r)
-		}
-	}
-	return results, nil
-}
-
-type checkFile struct {
-	name string
-	doc  any
-}
-
-// readCheckFiles parses every file (a directory: its .json files, walked
-// in lexical order; "-": stdin) before any policy runs, as conftest does,
-// so a bad file fails the run whatever the policies say.
-func (m *Main) readCheckFiles(args []string) ([]checkFile, error) {
-	var names []string
-	for _, a := range args {
-		if a == "" {
-			continue
-		}
-		if a == "-" {
-			names = append(names, a)
-			continue
-		}
-		fi, err := os.Stat(a)
-		if err != nil {
-			return nil, plumb.Errorf(plumb.EINVALID, "%s: %w", a, unwrapPathErr(err))
-		}
-		if !fi.IsDir() {
-			names = append(names, a)
-			continue
-		}
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".json") {
-				names = append(names, p)
-			}
-			return err
-		})
-		if err != nil {
-			return nil, plumb.Errorf(plumb.EINVALID, "%s: %w", a, err)
-		}
-	}
-	if len(names) == 0 {
-		return nil, plumb.Errorf(plumb.EINVALID, "no files found: give plan JSON files (tofu show -json PLANFILE > plan.json)")
-	}
-	var out []checkFile
-	for _, n := range names {
-		var b []byte
-		var err error
-		if n == "-" {
-			b, err = io.ReadAll(m.Stdin)
-		} else {
-			b, err = os.ReadFile(n)
-		}
-		if err != nil {
-			return nil, plumb.Errorf(plumb.EINVALID, "%s: %w", n, unwrapPathErr(err))
-		}
-		doc, err := policy.ParseJSON(n, b)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, checkFile{name: n, doc: doc})
-	}
-	return out, nil
-}
-
-func unwrapPathErr(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
-// checkExitCode is conftest's: failures 1, or with --fail-on-warn 2 for
-// failures and 1 for warnings.
-func checkExitCode(results []policy.CheckResult, failOnWarn bool) int {
-	var failed, warned bool
-	for _, r := range results {
-		failed = failed || len(r.Failures) > 0
-		warned = warned || len(r.Warnings) > 0
-	}
-	switch {
-	case failed && failOnWarn:
-		return 2
-	case failed, warned && failOnWarn:
-		return 1
-	}
-	return 0
-}
-
-// writeCheckJSON writes conftest's --output json: the results, stdin's
-// file name blank, tab-indented, HTML characters escaped as encoding/json
-// does.
-func writeCheckJSON(w io.Writer, results []policy.CheckResult) error {
-	for i := range results {
-		if results[i].FileName == "-" {
-			results[i].FileName = ""
-		}
-	}
-	b, err := json.Marshal(results)
-	if err != nil {
-		return plumb.Errorf(plumb.EINTERNAL, "policy results: %w", err)
-	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "\t"); err != nil {
-		return plumb.Errorf(plumb.EINTERNAL, "policy results: %w", err)
-	}
-	fmt.Fprintln(w, out.String())
-	return nil
-}
-
-// writeCheckText writes conftest's standard output, uncoloured: the
-// policies' print() lines, then one line per warning, failure and
-// exception, then the totals.
-func writeCheckText(w io.Writer, results []policy.CheckResult) {
-	for _, r := range results {
-		for _, p := range r.Prints {
-			fmt.Fprintln(w, "PRNT ", "", p)
-		}
-	}
-	var t struct{ tests, passed, warnings, failures, exceptions int }
-	for _, r := range results {
-		file, ns := "- "+r.FileName, "- "+r.Namespace+" -"
-		if r.FileName == "-" {
-			file = "-"
-		}
-		for _, x := range r.Warnings {
-			fmt.Fprintln(w, "WARN", file, ns, x.Message)
-		}
-		for _, x := range r.Failures {
-			fmt.Fprintln(w, "FAIL", file, ns, x.Message)
-		}
-		for _, x := range r.Exceptions {
-			fmt.Fprintln(w, "EXCP", file, ns, x.Message)
-		}
-		t.passed += r.Successes
-		t.warnings += len(r.Warnings)
-		t.failures += len(r.Failures)
-		t.exceptions += len(r.Exceptions)
-	}
-	t.tests = t.passed + t.warnings + t.failures + t.exceptions
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%d %s, %d passed, %d %s, %d %s, %d %s\n",
-		t.tests, plural("test", t.tests), t.passed, t.warnings, plural("warning", t.warnings),
-		t.failures, plural("failure", t.failures), t.exceptions, plural("exception", t.exceptions))
-}
-
-func plural(word string, n int) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
+	return set.Test(ctx, files, o.namespaces, o.allNamespaces)
 }

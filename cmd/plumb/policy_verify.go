@@ -55,7 +55,7 @@ func (m *Main) policyVerifyCmd() *cobra.Command {
 					fmt.Fprintf(m.Stdout, "      %s\n", strings.ReplaceAll(strings.TrimSpace(t.Output), "\n", "\n      "))
 				}
 			}
-			fmt.Fprintf(m.Stdout, "\n%d %s, %d passed, %d failed, %d skipped\n", len(tests), plural("test", len(tests)), passed, failed, skipped)
+			fmt.Fprintf(m.Stdout, "\n%d %s, %d passed, %d failed, %d skipped\n", len(tests), policy.Plural("test", len(tests)), passed, failed, skipped)
 			if failed > 0 {
 				return exitError{1}
 			}

@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 func TestProgressCountsWaitingProjects(t *testing.T) {
 	var buf bytes.Buffer
-	p := newProgress(&buf, 4)
+	p := New(&buf, 4)
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	p.now = func() time.Time { return at.Add(12 * time.Second) }
 	target := func(name string) runner.Target { return runner.Target{Project: plumb.Project{Name: name, Dir: name}} }

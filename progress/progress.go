@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 	"github.com/plumbhq/plumb/runner"
 )
 
-// progress prints one line when a project starts (not while it waits its
+// Batch (a runner.Progress) prints one line when a project starts (not while it waits its
 // turn) and one when it ends, and every few seconds the projects still
 // running with their elapsed time and how many wait, so long work never
-// looks hung. It writes to stderr, keeping stdout for results.
-type progress struct {
+// looks hung. Give it stderr, keeping stdout for results.
+type Batch struct {
 	mu      sync.Mutex
 	w       io.Writer
 	total   int                  // projects in the batch
@@ -26,11 +26,11 @@ type progress struct {
 	now     func() time.Time
 }
 
-func newProgress(w io.Writer, total int) *progress {
-	return &progress{w: w, total: total, running: map[string]time.Time{}, seen: map[string]bool{}, now: time.Now}
+func New(w io.Writer, total int) *Batch {
+	return &Batch{w: w, total: total, running: map[string]time.Time{}, seen: map[string]bool{}, now: time.Now}
 }
 
-func (p *progress) Started(t runner.Target, kind plumb.RunKind, at time.Time) {
+func (p *Batch) Started(t runner.Target, kind plumb.RunKind, at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running[t.Project.Name] = at
@@ -38,7 +38,7 @@ func (p *progress) Started(t runner.Target, kind plumb.RunKind, at time.Time) {
 	fmt.Fprintf(p.w, "  %-8s %s\n", verbing(kind), t.Project.String())
 }
 
-func (p *progress) Finished(t runner.Target, run *plumb.Run, err error) {
+func (p *Batch) Finished(t runner.Target, run *plumb.Run, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	started, ok := p.running[t.Project.Name]
@@ -48,11 +48,11 @@ func (p *progress) Finished(t runner.Target, run *plumb.Run, err error) {
 	if ok {
 		elapsed = fmt.Sprintf(" (%s)", p.now().Sub(started).Round(100*time.Millisecond))
 	}
-	fmt.Fprintf(p.w, "  %-8s %s: %s%s\n", "done", t.Project.String(), outcome(run), elapsed)
+	fmt.Fprintf(p.w, "  %-8s %s: %s%s\n", "done", t.Project.String(), Outcome(run), elapsed)
 }
 
 // tick reports what is still running every interval until ctx ends.
-func (p *progress) tick(ctx context.Context, interval time.Duration) {
+func (p *Batch) Tick(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -71,7 +71,7 @@ func (p *progress) tick(ctx context.Context, interval time.Duration) {
 
 // status is what runs now and how many wait their turn: "a 12s, b 3s (4
 // waiting)". The caller holds mu.
-func (p *progress) status() string {
+func (p *Batch) status() string {
 	if len(p.running) == 0 {
 		return ""
 	}
@@ -98,7 +98,7 @@ func verbing(k plumb.RunKind) string {
 }
 
 // outcome is a run's result in a few words: "+1 ~0 -0", "no changes", …
-func outcome(run *plumb.Run) string {
+func Outcome(run *plumb.Run) string {
 	if run == nil {
 		return "not run"
 	}
