@@ -32,6 +32,9 @@ func BenchmarkPRPlanLatency(b *testing.B) {
 		w.waitKindComment(n, "plan", 3*time.Minute, "null_resource.bench"+fmt.Sprint(i))
 		w.waitProcessed(delivery)
 		l := w.kindComments(n, "plan")[0].UpdatedAt.Sub(accepted)
+		// Closed unmerged: its lock goes, so the next pull request plans.
+		closed, _ := w.deliver(w.payload("closed", n, branch, head, false), "closed")
+		w.waitProcessed(closed)
 		r := w.rawPlan(i)
 		b.Logf("iteration %d: latency %.3fs, raw init+plan %.3fs, overhead %.3fs", i, l.Seconds(), r.Seconds(), (l - r).Seconds())
 		latency, raw, overhead = append(latency, l.Seconds()), append(raw, r.Seconds()), append(overhead, (l-r).Seconds())
