@@ -104,8 +104,9 @@ func (j *DriftJob) Sweep(ctx context.Context, a SweepArgs) ([]string, error) {
 	}
 	var specs []string
 	type due struct {
-		p    plumb.Project
-		tick time.Time
+		p     plumb.Project
+		sched planner.Schedule
+		tick  time.Time
 	}
 	var dues []due
 	for _, p := range idx.Projects {
@@ -135,11 +136,10 @@ func (j *DriftJob) Sweep(ctx context.Context, a SweepArgs) ([]string, error) {
 		if !st.Tick.Before(tick) {
 			continue // this tick (or a later one) is handled
 		}
-		dues = append(dues, due{p, tick})
+		dues = append(dues, due{p, sched, tick})
 	}
 	for i, d := range dues {
-		sched, _ := planner.ParseSchedule(scheduleOf(d.p, j.Settings.DriftSchedule))
-		runAt := d.tick.Add(spread(i, len(dues), sched.Interval(d.tick), j.Settings.DriftSpread))
+		runAt := d.tick.Add(spread(i, len(dues), d.sched.Interval(d.tick), j.Settings.DriftSpread))
 		args, _ := json.Marshal(checkArgs{Repo: a.Repo, CloneURL: a.CloneURL, Commit: head, Ref: branch, Project: d.p.Name, Tick: d.tick})
 		dup, err := j.Enqueue(ctx, plumb.Job{Kind: KindDriftCheck, Key: a.Repo + "/" + d.p.Name + "@" + d.tick.UTC().Format(time.RFC3339), Args: args, RunAt: runAt})
 		if err != nil {
@@ -150,13 +150,6 @@ func (j *DriftJob) Sweep(ctx context.Context, a SweepArgs) ([]string, error) {
 		}
 	}
 	return specs, nil
-}
-
-func scheduleOf(p plumb.Project, def string) string {
-	if p.Drift.Schedule != "" {
-		return p.Drift.Schedule
-	}
-	return def
 }
 
 // spread is the i-th of n checks' delay after their tick: evenly over
