@@ -22,6 +22,10 @@ type Store interface {
 	Run(ctx context.Context, id string) (*Run, error)
 	// Runs lists runs matching the filter, newest first (CreatedAt, then ID).
 	Runs(ctx context.Context, f RunFilter) ([]*Run, error)
+	// LatestRuns returns, of the runs matching the filter, the newest of
+	// each repo and project, by repo then project (f.Limit and f.Before
+	// are ignored): e.g. each project's last successful apply.
+	LatestRuns(ctx context.Context, f RunFilter) ([]*Run, error)
 	// AppendRunLog adds lines to a run's log. ENOTFOUND when the run does
 	// not exist.
 	AppendRunLog(ctx context.Context, runID string, lines ...string) error
@@ -63,8 +67,9 @@ type Store interface {
 	// RecordAudit appends to the audit trail; an empty ID or At is filled
 	// in. EINVALID when Actor or Action is empty.
 	RecordAudit(ctx context.Context, a AuditEntry) error
-	// Audit lists audit entries, newest first, at most limit (0 = all).
-	Audit(ctx context.Context, limit int) ([]AuditEntry, error)
+	// Audit lists the audit entries matching the filter, newest first (At,
+	// then ID).
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
 	// SaveDriftState stores a project's drift state, replacing the one of
 	// the same Repo and Project. EINVALID when either is empty.
@@ -100,8 +105,38 @@ type RunFilter struct {
 	Commit  string
 	Trigger string // who asked: "PR #12", "cli", …
 	Status  RunStatus
-	Limit   int
+	// Repos, when not empty, keeps runs of these repos only.
+	Repos []string
+	// Since keeps runs created at or after it.
+	Since time.Time
+	// Before keeps runs older than a cursor: the next page of a listing.
+	Before Cursor
+	Limit  int
 }
+
+// AuditFilter narrows Audit. Zero fields match everything.
+type AuditFilter struct {
+	Repo    string
+	Project string
+	Actor   string
+	Action  string
+	// Repos, when not empty, keeps entries of these repos only.
+	Repos  []string
+	Since  time.Time // at or after
+	Before Cursor
+	Limit  int
+}
+
+// Cursor marks where a listing, newest first, goes on: the entries older
+// than At, or as old with a smaller ID. The zero Cursor starts at the
+// newest.
+type Cursor struct {
+	At time.Time
+	ID string
+}
+
+// IsZero reports whether c starts at the newest.
+func (c Cursor) IsZero() bool { return c.At.IsZero() && c.ID == "" }
 
 // AuditEntry is one line of the audit trail: who did what, to which project,
 // at which commit, when, and how it ended.

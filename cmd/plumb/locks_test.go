@@ -103,7 +103,7 @@ func TestLocksListAndRelease(t *testing.T) {
 	}
 	defer db.Close()
 	left, _ := db.Locks(t.Context())
-	audit, _ := db.Audit(t.Context(), 0)
+	audit, _ := db.Audit(t.Context(), plumb.AuditFilter{})
 	if len(left) != 1 || left[0].ID != held[1].ID {
 		t.Fatalf("locks left: %+v", left)
 	}

@@ -144,7 +144,7 @@ func TestServePolicyDenyApproveApply(t *testing.T) {
 	for _, p := range plans {
 		planAt[p.ID] = p.Commit
 	}
-	entries, err := db.Audit(ctx, 0)
+	entries, err := db.Audit(ctx, plumb.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,15 +32,19 @@ func (db *DB) RecordAudit(ctx context.Context, a plumb.AuditEntry) error {
 	return nil
 }
 
-// Audit lists audit entries, newest first, at most limit (0 = all).
-func (db *DB) Audit(ctx context.Context, limit int) ([]plumb.AuditEntry, error) {
-	q := `SELECT id, at, actor, action, repo, project, commit_sha, run_id, result FROM plumb_audit ORDER BY at DESC, id DESC`
-	var args []any
-	if limit > 0 {
-		q += ` LIMIT $1`
-		args = append(args, limit)
-	}
-	rows, err := db.db.QueryContext(ctx, q, args...)
+// Audit lists the audit entries matching the filter, newest first.
+func (db *DB) Audit(ctx context.Context, f plumb.AuditFilter) ([]plumb.AuditEntry, error) {
+	w := &where{}
+	w.eq("repo", f.Repo)
+	w.eq("project", f.Project)
+	w.eq("actor", f.Actor)
+	w.eq("action", f.Action)
+	w.in("repo", f.Repos)
+	w.since("at", f.Since)
+	w.before("at", "id", f.Before)
+	q := w.limit(`SELECT id, at, actor, action, repo, project, commit_sha, run_id, result FROM plumb_audit`+
+		w.String()+` ORDER BY at DESC, id DESC`, f.Limit)
+	rows, err := db.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}

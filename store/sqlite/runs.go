@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/plumbhq/plumb"
 )
@@ -157,39 +156,34 @@ func (db *DB) Run(ctx context.Context, id string) (*plumb.Run, error) {
 
 // Runs lists runs matching the filter, newest first (by CreatedAt, then ID).
 func (db *DB) Runs(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error) {
-	var where []string
-	var args []any
-	add := func(col, v string) {
-		if v != "" {
-			args = append(args, v)
-			where = append(where, fmt.Sprintf("%s = $%d", col, len(args)))
-		}
-	}
-	add("repo", f.Repo)
-	add("project", f.Project)
-	add("kind", string(f.Kind))
-	add("commit_sha", f.Commit)
-	add("triggered_by", f.Trigger)
-	add("status", string(f.Status))
-	q := `SELECT ` + runColumns + ` FROM plumb_runs`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY created_at DESC, id DESC`
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(args))
-	}
+	w := runWhere(f)
+	w.before("created_at", "id", f.Before)
+	q := w.limit(`SELECT `+runColumns+` FROM plumb_runs`+w.String()+` ORDER BY created_at DESC, id DESC`, f.Limit)
+	return db.queryRuns(ctx, "runs", q, w.args)
+}
+
+// LatestRuns returns the newest matching run of each repo and project, by
+// repo then project.
+func (db *DB) LatestRuns(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error) {
+	w := runWhere(f)
+	// With one MAX, SQLite takes the bare column (id) from the row holding
+	// it; created_at||id breaks ties by ID as Runs does.
+	q := `SELECT ` + runColumns + ` FROM plumb_runs WHERE id IN (SELECT id FROM (SELECT id, MAX(created_at || id)
+		FROM plumb_runs` + w.String() + ` GROUP BY repo, project)) ORDER BY repo, project`
+	return db.queryRuns(ctx, "latest runs", q, w.args)
+}
+
+func (db *DB) queryRuns(ctx context.Context, what, q string, args []any) ([]*plumb.Run, error) {
 	rows, err := db.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("runs: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	runs := []*plumb.Run{}
 	for rows.Next() {
 		r, err := scanRun(rows)
 		if err != nil {
-			return nil, fmt.Errorf("runs: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		runs = append(runs, r)
 	}

@@ -93,6 +93,45 @@ func testRuns(t *testing.T, open func(t *testing.T) plumb.Store) {
 		}
 	})
 	t.Run("FilterAndOrder", func(t *testing.T) { t.Parallel(); testRunFilters(t, open(t)) })
+	t.Run("Latest", func(t *testing.T) { t.Parallel(); testLatestRuns(t, open(t)) })
+}
+
+// testLatestRuns: each project's newest matching run, what the estate
+// shows as the last apply.
+func testLatestRuns(t *testing.T, s plumb.Store) {
+	mk := func(id, repo, project string, kind plumb.RunKind, status plumb.RunStatus, created time.Time) {
+		must(t, s.CreateRun(ctx(t), &plumb.Run{ID: id, Repo: repo, Project: project, Kind: kind, Status: status,
+			CreatedAt: created}))
+	}
+	mk("a1", "acme/infra", "app", plumb.RunApply, plumb.RunApplied, at(0))
+	mk("a2", "acme/infra", "app", plumb.RunApply, plumb.RunApplied, at(2*time.Minute))
+	mk("a3", "acme/infra", "app", plumb.RunApply, plumb.RunFailed, at(3*time.Minute))
+	mk("p1", "acme/infra", "app", plumb.RunPlan, plumb.RunChanges, at(4*time.Minute))
+	mk("n1", "acme/infra", "net", plumb.RunApply, plumb.RunApplied, at(time.Minute))
+	// Same time: the larger ID is the newer, as in Runs.
+	mk("o1", "acme/other", "app", plumb.RunApply, plumb.RunApplied, at(time.Minute))
+	mk("o2", "acme/other", "app", plumb.RunApply, plumb.RunApplied, at(time.Minute))
+	for _, tc := range []struct {
+		name string
+		f    plumb.RunFilter
+		want []string
+	}{
+		{"applied", plumb.RunFilter{Kind: plumb.RunApply, Status: plumb.RunApplied}, []string{"a2", "n1", "o2"}},
+		{"any apply", plumb.RunFilter{Kind: plumb.RunApply}, []string{"a3", "n1", "o2"}},
+		{"any", plumb.RunFilter{}, []string{"p1", "n1", "o2"}},
+		{"repo", plumb.RunFilter{Kind: plumb.RunApply, Status: plumb.RunApplied, Repos: []string{"acme/other"}}, []string{"o2"}},
+		{"none", plumb.RunFilter{Kind: plumb.RunDrift}, []string{}},
+	} {
+		runs, err := s.LatestRuns(ctx(t), tc.f)
+		must(t, err)
+		got := []string{}
+		for _, r := range runs {
+			got = append(got, r.ID)
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("%s: ids (-want +got):\n%s", tc.name, d)
+		}
+	}
 }
 
 func testRunFilters(t *testing.T, s plumb.Store) {
@@ -128,6 +167,12 @@ func testRunFilters(t *testing.T, s plumb.Store) {
 		{"combined", plumb.RunFilter{Repo: "acme/infra", Project: "app", Kind: plumb.RunPlan}, []string{"b", "a"}},
 		{"limit", plumb.RunFilter{Limit: 2}, []string{"f", "d"}},
 		{"none", plumb.RunFilter{Project: "nope"}, []string{}},
+		{"repos", plumb.RunFilter{Repos: []string{"acme/other", "acme/none"}}, []string{"e"}},
+		{"since", plumb.RunFilter{Since: at(time.Minute)}, []string{"f", "d", "c", "b"}},
+		{"before", plumb.RunFilter{Before: plumb.Cursor{At: at(time.Minute), ID: "c"}}, []string{"b", "e", "a"}},
+		{"page", plumb.RunFilter{Before: plumb.Cursor{At: at(3 * time.Minute), ID: "d"}, Limit: 2}, []string{"c", "b"}},
+		{"since and before", plumb.RunFilter{Since: at(0), Before: plumb.Cursor{At: at(time.Minute), ID: "b"}, Kind: plumb.RunPlan},
+			[]string{"a"}},
 	} {
 		runs, err := s.Runs(ctx(t), tc.f)
 		must(t, err)
