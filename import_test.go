@@ -25,20 +25,21 @@ type rule struct {
 // production lists every package cmd/plumb may wire together: everything
 // but the test-only helpers.
 var production = []string{
-	"", "planner", "policy", "drift", "engine", "runner", "jobs", "progress", "vcs", "server", "queue",
+	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "jobs", "progress", "vcs", "server", "queue",
 	"store", "store/sqlite", "store/postgres", "internal/sqlmigrate",
 }
 
 var rules = map[string]rule{
-	"":        {},
-	"planner": {imports: []string{""}, tests: []string{"internal/testenv"}},
-	"policy":  {imports: []string{""}},
-	"drift":   {imports: []string{""}},
-	"engine":  {imports: []string{""}, tests: []string{"internal/testenv", "internal/releasetest"}},
-	"runner":  {imports: []string{"", "planner", "policy", "drift", "engine"}, tests: []string{"internal/testenv"}},
-	"jobs":    {imports: []string{"", "planner", "policy", "drift", "engine", "runner"}, tests: []string{"internal/testenv"}},
+	"":               {},
+	"planner":        {imports: []string{""}, tests: []string{"internal/testenv"}},
+	"policy":         {imports: []string{""}},
+	"drift":          {imports: []string{""}},
+	"engine":         {imports: []string{""}, tests: []string{"internal/testenv", "internal/releasetest"}},
+	"runner":         {imports: []string{"", "planner", "policy", "drift", "engine", "runner/planout"}, tests: []string{"internal/testenv"}},
+	"runner/planout": {imports: []string{""}},
+	"jobs":           {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout"}, tests: []string{"internal/testenv"}},
 	// The CLI's terminal view of a batch of runs.
-	"progress": {imports: []string{"", "planner", "policy", "drift", "engine", "runner"}},
+	"progress": {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout"}},
 
 	// Adapters: each reaches plumb only through the root.
 	"vcs":                 {imports: []string{""}, tests: []string{"internal/testenv", "vcs/githubtest"}},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/drift"
+	"github.com/plumbhq/plumb/runner/planout"
 )
 
 // Plan runs a real plan of one project at one commit and keeps its
@@ -167,7 +168,7 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 	if err != nil {
 		return fmt.Errorf("show plan: %w", err)
 	}
-	redacted, secrets, err := redactPlanJSON(raw)
+	redacted, secrets, err := planout.RedactJSON(raw)
 	if err != nil {
 		return err
 	}
@@ -175,11 +176,11 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 	if err := os.WriteFile(filepath.Join(dir, planJSON), r.redactor.Bytes(redacted), 0o600); err != nil {
 		return err
 	}
-	run.PlanText = r.redactor.String(trimPlanText(text))
+	run.PlanText = r.redactor.String(planout.TrimText(text))
 	if err := os.WriteFile(filepath.Join(dir, planText), []byte(run.PlanText), 0o600); err != nil {
 		return err
 	}
-	run.Summary, run.Resources = summarize(p)
+	run.Summary, run.Resources = planout.Summarize(p)
 	if err := r.checkPolicy(ctx, pc, run, raw); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package runner
+package planout
 
 import (
 	"reflect"
@@ -14,7 +14,7 @@ import (
 // summarize counts a plan's changes the way the engine's own "Plan:" line
 // does (a replacement is one add and one destroy) and also counts
 // replacements and imports on their own.
-func summarize(p *tfjson.Plan) (plumb.PlanSummary, []plumb.ResourceChange) {
+func Summarize(p *tfjson.Plan) (plumb.PlanSummary, []plumb.ResourceChange) {
 	var s plumb.PlanSummary
 	resources := []plumb.ResourceChange{}
 	for _, rc := range p.ResourceChanges {
@@ -84,9 +84,9 @@ func changedAttributes(c *tfjson.Change, a tfjson.Actions) []string {
 // refreshNoise matches the per-resource progress lines that bury a plan.
 var refreshNoise = regexp.MustCompile(`^\S.*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after|Still reading\.\.\.)`)
 
-// trimPlanText drops refresh progress, the footer about the saved plan
+// TrimText drops refresh progress, the footer about the saved plan
 // file (a path in plumb's data dir, useless to readers) and blank edges.
-func trimPlanText(text string) string {
+func TrimText(text string) string {
 	if i := strings.Index(text, "\nSaved the plan to:"); i >= 0 {
 		text = strings.TrimRight(text[:i], "\n─ ")
 	}

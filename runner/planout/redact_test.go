@@ -1,4 +1,4 @@
-package runner
+package planout
 
 import (
 	"encoding/json"
@@ -22,7 +22,7 @@ func TestRedactPlanJSON(t *testing.T) {
 	  "prior_state": {"values": {"outputs": {"o": {"sensitive": true, "value": "old-secret"}},
 	    "root_module": {"child_modules": [{"resources": [{"values": {"p": "mod-secret", "q": "plain"}, "sensitive_values": {"p": true}}]}]}}}
 	}`
-	out, found, err := redactPlanJSON([]byte(plan))
+	out, found, err := RedactJSON([]byte(plan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,18 +50,18 @@ func TestRedactPlanJSON(t *testing.T) {
 }
 
 func TestRedactPlanJSONBadInput(t *testing.T) {
-	if _, _, err := redactPlanJSON([]byte("{not json")); err == nil {
+	if _, _, err := RedactJSON([]byte("{not json")); err == nil {
 		t.Error("want an error for broken JSON")
 	}
 	// Markers of the wrong shape are ignored, never a panic.
-	out, _, err := redactPlanJSON([]byte(`{"resource_changes":[{"change":{"after":"x","after_sensitive":{"a":true}}},{"change":7},"s"]}`))
+	out, _, err := RedactJSON([]byte(`{"resource_changes":[{"change":{"after":"x","after_sensitive":{"a":true}}},{"change":7},"s"]}`))
 	if err != nil || !strings.Contains(string(out), `"after":"x"`) {
 		t.Errorf("got %s, %v", out, err)
 	}
 }
 
 func TestRedactorScrubsFoundValues(t *testing.T) {
-	_, found, _ := redactPlanJSON([]byte(`{"output_changes":{"o":{"after":"abcd-secret","after_sensitive":true}}}`))
+	_, found, _ := RedactJSON([]byte(`{"output_changes":{"o":{"after":"abcd-secret","after_sensitive":true}}}`))
 	red := plumb.NewRedactor(found...)
 	if got := red.String("value is abcd-secret."); got != "value is "+plumb.Redacted+"." {
 		t.Errorf("got %q", got)

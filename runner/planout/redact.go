@@ -1,4 +1,4 @@
-package runner
+package planout
 
 import (
 	"encoding/json"
@@ -7,11 +7,11 @@ import (
 	"github.com/plumbhq/plumb"
 )
 
-// redactPlanJSON replaces every value the plan marks sensitive (sensitive
+// RedactJSON replaces every value the plan marks sensitive (sensitive
 // variables and outputs, provider-marked attributes) with plumb.Redacted,
 // and returns the values it removed so that the same text can be scrubbed
 // from logs and the human-readable plan as well.
-func redactPlanJSON(raw []byte) ([]byte, []string, error) {
+func RedactJSON(raw []byte) ([]byte, []string, error) {
 	var plan map[string]any
 	if err := json.Unmarshal(raw, &plan); err != nil {
 		return nil, nil, fmt.Errorf("plan JSON: %w", err)
