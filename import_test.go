@@ -47,7 +47,7 @@ var rules = map[string]rule{
 	"queue":               {imports: []string{"", "internal/sqlmigrate"}},
 	"store":               {imports: []string{""}},
 	"store/sqlite":        {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest"}},
-	"store/postgres":      {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest"}},
+	"store/postgres":      {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest", "internal/pgtest"}},
 	"internal/sqlmigrate": {},
 
 	// The binary: everything, and in its e2e tests the test helpers too.
@@ -58,9 +58,11 @@ var rules = map[string]rule{
 	"internal/testenv":    {imports: []string{""}},
 	"vcs/githubtest":      {imports: []string{""}},
 	"store/storetest":     {imports: []string{""}},
-	"internal/enginetest": {imports: []string{""}, tests: []string{"internal/testenv", "drift"}},
+	"internal/enginetest": {imports: []string{""}, tests: []string{"internal/testenv", "drift", "runner/planout"}},
 	// The engine release mirror (engines on demand) needs none of plumb.
 	"internal/releasetest": {},
+	// The throwaway PostgreSQL server of the tests needs none either.
+	"internal/pgtest": {},
 	// The stand-in provider and the benchmark drivers run plumb's binary
 	// or are run by the engines: none needs plumb's packages.
 	"internal/standin": {},

@@ -7,8 +7,8 @@ import (
 
 // Store keeps plumb's durable records: runs and their logs, locks, the
 // audit trail, each project's drift state and acknowledgements, and
-// approvals of policy denials. store/sqlite implements it; store/postgres
-// will. Every implementation passes store/storetest.
+// approvals of policy denials. store/sqlite and store/postgres implement
+// it. Every implementation passes store/storetest.
 //
 // Records handed to a Store are already redacted.
 type Store interface {

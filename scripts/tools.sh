@@ -11,7 +11,10 @@
 #   mirror/<host>/hashicorp/...      filesystem provider mirror for both registry hosts
 #   terraformrc                      CLI config that uses only that mirror (never the network)
 #   env.sh                           `. .tools/env.sh` to use all of it by hand
-# The only network it needs is the Go module proxy, and only on the first run.
+# Outside it, when missing: Debian's postgresql (the server binaries the tests
+# start a throwaway PostgreSQL from; no server is left running).
+# The only network it needs is the Go module proxy, and only on the first run
+# (and Debian's mirror, once, when postgresql is missing).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -176,6 +179,22 @@ mirror() {
   done
 }
 
+# The tests of store/postgres and of the queue on PostgreSQL start a
+# throwaway cluster from /usr/lib/postgresql/N/bin (internal/pgtest).
+install_postgres() {
+  if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    say "postgresql present"
+    return 0
+  fi
+  command -v apt-get >/dev/null || die "no PostgreSQL server binaries in /usr/lib/postgresql/*/bin and no apt-get: install PostgreSQL 15's server"
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  say "installing Debian's postgresql ..."
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql ||
+    { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; } ||
+    die "apt-get install postgresql failed"
+}
+
 write_config() {
   # No plugin_cache_dir: two inits sharing one cache crash tofu; the runner shares providers itself.
   cat >"$TOOLS/terraformrc.tmp" <<EOF
@@ -211,5 +230,6 @@ prune_engines
 install_time
 install_standin
 install_conftest
+install_postgres
 write_config
 say "ready in $((SECONDS - start))s: . $TOOLS/env.sh"

@@ -1,0 +1,251 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/plumbhq/plumb"
+)
+
+const runColumns = `id, repo, project, dir, workspace, kind, status, triggered_by, commit_sha, base_sha,
+	engine, engine_version, summary_add, summary_change, summary_destroy, summary_replace, summary_import,
+	changes_outside, resources, plan_text, plan_sha256, policy, replanned, error, blocked_by,
+	created_at, started_at, finished_at, plan_id, differences, drift`
+
+// CreateRun stores a new run, stamping CreatedAt when it is zero.
+// EINVALID when the ID is empty or taken.
+func (db *DB) CreateRun(ctx context.Context, r *plumb.Run) error {
+	if r.ID == "" {
+		return plumb.Errorf(plumb.EINVALID, "run: id required")
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = db.now()
+	}
+	args, err := runArgs(r)
+	if err != nil {
+		return err
+	}
+	_, err = db.db.ExecContext(ctx, `INSERT INTO plumb_runs (`+runColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+			$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)`, args...)
+	if isCode(err, errUnique) {
+		return plumb.Errorf(plumb.EINVALID, "run %s already exists", r.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("create run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// UpdateRun replaces a stored run (all but its ID and CreatedAt).
+// ENOTFOUND when there is none.
+func (db *DB) UpdateRun(ctx context.Context, r *plumb.Run) error {
+	args, err := runArgs(r)
+	if err != nil {
+		return err
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE plumb_runs SET repo = $2, project = $3, dir = $4, workspace = $5,
+		kind = $6, status = $7, triggered_by = $8, commit_sha = $9, base_sha = $10, engine = $11,
+		engine_version = $12, summary_add = $13, summary_change = $14, summary_destroy = $15,
+		summary_replace = $16, summary_import = $17, changes_outside = $18, resources = $19, plan_text = $20,
+		plan_sha256 = $21, policy = $22, replanned = $23, error = $24, blocked_by = $25,
+		started_at = $26, finished_at = $27, plan_id = $28, differences = $29, drift = $30
+		WHERE id = $1`, append(args[:25:25], args[26:]...)...) // all but created_at ($26)
+	if err != nil {
+		return fmt.Errorf("update run %s: %w", r.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return plumb.Errorf(plumb.ENOTFOUND, "run %s not found", r.ID)
+	}
+	return nil
+}
+
+// runArgs gives the $1…$31 arguments of a run, in runColumns order.
+func runArgs(r *plumb.Run) ([]any, error) {
+	resources, err := json.Marshal(r.Resources)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: resources: %w", r.ID, err)
+	}
+	var policy sql.NullString
+	if r.Policy != nil {
+		b, err := json.Marshal(r.Policy)
+		if err != nil {
+			return nil, fmt.Errorf("run %s: policy: %w", r.ID, err)
+		}
+		policy = sql.NullString{String: string(b), Valid: true}
+	}
+	diffs, err := json.Marshal(r.Differences)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: differences: %w", r.ID, err)
+	}
+	drift, err := driftArg(r.Drift)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: drift: %w", r.ID, err)
+	}
+	s := r.Summary
+	return []any{
+		r.ID, r.Repo, r.Project, r.Dir, r.Workspace, string(r.Kind), string(r.Status), r.Trigger, r.Commit, r.Base,
+		string(r.Engine), r.EngineVersion, s.Add, s.Change, s.Destroy, s.Replace, s.Import,
+		r.ChangesOutside, string(resources), text(r.PlanText), r.PlanSHA256, policy, text(r.Replanned), text(r.Error), r.BlockedBy,
+		formatTime(r.CreatedAt), nullTime(r.StartedAt), nullTime(r.FinishedAt), r.PlanID, string(diffs), drift,
+	}, nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanRun(row rowScanner) (*plumb.Run, error) {
+	var (
+		r                          plumb.Run
+		kind, status, engine       string
+		resources, diffs           string
+		policy, drift              sql.NullString
+		created, started, finished sql.NullString
+	)
+	s := &r.Summary
+	if err := row.Scan(&r.ID, &r.Repo, &r.Project, &r.Dir, &r.Workspace, &kind, &status, &r.Trigger, &r.Commit,
+		&r.Base, &engine, &r.EngineVersion, &s.Add, &s.Change, &s.Destroy, &s.Replace, &s.Import,
+		&r.ChangesOutside, &resources, &r.PlanText, &r.PlanSHA256, &policy, &r.Replanned, &r.Error, &r.BlockedBy,
+		&created, &started, &finished, &r.PlanID, &diffs, &drift); err != nil {
+		return nil, err
+	}
+	r.Kind, r.Status, r.Engine = plumb.RunKind(kind), plumb.RunStatus(status), plumb.Engine(engine)
+	if err := json.Unmarshal([]byte(resources), &r.Resources); err != nil {
+		return nil, fmt.Errorf("run %s: resources: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(diffs), &r.Differences); err != nil {
+		return nil, fmt.Errorf("run %s: differences: %w", r.ID, err)
+	}
+	if policy.Valid {
+		r.Policy = new(plumb.PolicyOutcome)
+		if err := json.Unmarshal([]byte(policy.String), r.Policy); err != nil {
+			return nil, fmt.Errorf("run %s: policy: %w", r.ID, err)
+		}
+	}
+	var err error
+	if r.Drift, err = scanDrift(drift); err != nil {
+		return nil, fmt.Errorf("run %s: drift: %w", r.ID, err)
+	}
+	if r.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if r.StartedAt, err = parseTime(started); err != nil {
+		return nil, err
+	}
+	if r.FinishedAt, err = parseTime(finished); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Run returns one run. ENOTFOUND when there is none.
+func (db *DB) Run(ctx context.Context, id string) (*plumb.Run, error) {
+	r, err := scanRun(db.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM plumb_runs WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, plumb.Errorf(plumb.ENOTFOUND, "run %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Runs lists runs matching the filter, newest first (by CreatedAt, then ID).
+func (db *DB) Runs(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error) {
+	w := runWhere(f)
+	w.before("created_at", "id", f.Before)
+	q := w.limit(`SELECT `+runColumns+` FROM plumb_runs`+w.String()+` ORDER BY created_at DESC, id DESC`, f.Limit)
+	return db.queryRuns(ctx, "runs", q, w.args)
+}
+
+// LatestRuns returns the newest matching run of each repo and project, by
+// repo then project.
+func (db *DB) LatestRuns(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error) {
+	w := runWhere(f)
+	// DISTINCT ON keeps the first row of each group in the ORDER BY: the
+	// newest, ties broken by ID as Runs does.
+	q := `SELECT DISTINCT ON (repo, project) ` + runColumns + ` FROM plumb_runs` + w.String() +
+		` ORDER BY repo, project, created_at DESC, id DESC`
+	return db.queryRuns(ctx, "latest runs", q, w.args)
+}
+
+func (db *DB) queryRuns(ctx context.Context, what, q string, args []any) ([]*plumb.Run, error) {
+	rows, err := db.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	runs := []*plumb.Run{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		runs = append(runs, r)
+	}
+	return runs, rows.Err()
+}
+
+// AppendRunLog adds lines to a run's log. ENOTFOUND when there is no such run.
+func (db *DB) AppendRunLog(ctx context.Context, runID string, lines ...string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		// Locking the run's row makes appends to one log take turns, in
+		// every process: each numbers its lines after the last one's.
+		var id string
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM plumb_runs WHERE id = $1 FOR NO KEY UPDATE`, runID).Scan(&id); err != nil {
+			return err
+		}
+		var next int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM plumb_run_logs WHERE run_id = $1`,
+			runID).Scan(&next); err != nil {
+			return err
+		}
+		seqs, texts := make([]int64, len(lines)), make([]string, len(lines))
+		for i, line := range lines {
+			seqs[i], texts[i] = int64(next+i+1), text(line)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO plumb_run_logs (run_id, seq, line)
+			SELECT $1, seq, line FROM unnest($2::bigint[], $3::text[]) AS l (seq, line)`, runID, seqs, texts)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) || isCode(err, errForeignKey) {
+		return plumb.Errorf(plumb.ENOTFOUND, "run %s not found", runID)
+	}
+	if err != nil {
+		return fmt.Errorf("append log of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// RunLog returns a run's log lines in order. ENOTFOUND when there is no
+// such run.
+func (db *DB) RunLog(ctx context.Context, runID string) ([]string, error) {
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM plumb_runs WHERE id = $1`, runID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("log of run %s: %w", runID, err)
+	}
+	if n == 0 {
+		return nil, plumb.Errorf(plumb.ENOTFOUND, "run %s not found", runID)
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT line FROM plumb_run_logs WHERE run_id = $1 ORDER BY seq`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("log of run %s: %w", runID, err)
+	}
+	defer rows.Close()
+	lines := []string{}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		lines = append(lines, line)
+	}
+	return lines, rows.Err()
+}
