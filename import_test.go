@@ -25,7 +25,7 @@ type rule struct {
 // production lists every package cmd/plumb may wire together: everything
 // but the test-only helpers.
 var production = []string{
-	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "jobs", "progress", "vcs", "server", "queue",
+	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "jobs", "progress", "vcs", "server", "server/dashboard", "queue",
 	"store", "store/sqlite", "store/postgres", "internal/sqlmigrate",
 }
 
@@ -43,8 +43,9 @@ var rules = map[string]rule{
 
 	// Adapters: each reaches plumb only through the root.
 	"vcs":                 {imports: []string{""}, tests: []string{"internal/testenv", "vcs/githubtest"}},
-	"server":              {imports: []string{""}},
-	"queue":               {imports: []string{"", "internal/sqlmigrate"}},
+	"server":              {imports: []string{"", "server/dashboard"}},
+	"server/dashboard":    {imports: []string{""}},
+	"queue":               {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"internal/pgtest"}},
 	"store":               {imports: []string{""}},
 	"store/sqlite":        {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest"}},
 	"store/postgres":      {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest", "internal/pgtest"}},

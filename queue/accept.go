@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/riverqueue/river"
@@ -118,46 +120,46 @@ func (q *Queue) lead(ctx context.Context) {
 var errPanicked = errors.New("queue: accept: commit panicked")
 
 // commitBatch stores the batch in one transaction: the event rows through
-// one prepared statement, then every new event's job in one InsertMany
-// (River's SQLite driver parses a statement per call, which dominated the
-// cost of one InsertTx per event). The batch fails or commits as a whole;
+// one statement (prepared once on SQLite, one batch on PostgreSQL), then
+// every new event's job in one InsertMany (River's SQLite driver parses a
+// statement per call, which dominated the cost of one InsertTx per event). The batch fails or commits as a whole;
 // nothing in an event's values can make its row fail alone.
 func (q *Queue) commitBatch(ctx context.Context, batch []*acceptReq) error {
-	tx, err := q.db.BeginTx(ctx, nil)
+	tx, err := q.be.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("queue: accept: %w", err)
 	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO plumb_events (delivery, kind, action, repo, pr, event, payload, received_at, status)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (delivery) DO NOTHING`)
-	if err != nil {
-		return fmt.Errorf("queue: accept: %w", err)
-	}
-	defer stmt.Close()
-	jobs := make([]river.InsertManyParams, 0, len(batch))
-	for _, r := range batch {
+	defer tx.rollback(ctx)
+	// Rows in delivery order: two replicas storing the same deliveries
+	// at once then lock them in the same order and never deadlock
+	// (PostgreSQL locks rows, not the database as SQLite does).
+	batch = slices.Clone(batch)
+	slices.SortStableFunc(batch, func(a, b *acceptReq) int { return strings.Compare(a.ev.Delivery, b.ev.Delivery) })
+	rows := make([][]any, len(batch))
+	for i, r := range batch {
 		ev := r.ev
-		res, err := stmt.ExecContext(ctx, ev.Delivery, string(ev.Kind), ev.Action, ev.Repo, ev.PR, string(r.evJSON), r.payload, formatTime(ev.ReceivedAt), StatusQueued)
-		if err != nil {
-			return fmt.Errorf("queue: accept %s: %w", ev.Delivery, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("queue: accept %s: %w", ev.Delivery, err)
-		}
+		rows[i] = []any{ev.Delivery, string(ev.Kind), ev.Action, ev.Repo, ev.PR, string(r.evJSON), r.payload, formatTime(ev.ReceivedAt), StatusQueued}
+	}
+	stored, err := tx.execEach(ctx, `INSERT INTO plumb_events (delivery, kind, action, repo, pr, event, payload, received_at, status)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (delivery) DO NOTHING`, rows)
+	if err != nil {
+		return fmt.Errorf("queue: accept: %w", err)
+	}
+	jobs := make([]river.InsertManyParams, 0, len(batch))
+	for i, r := range batch {
 		// A second copy of a delivery in the same batch is a duplicate too:
 		// the first one's row is already in this transaction.
-		r.dup = n == 0
+		r.dup = stored[i] == 0
 		if !r.dup {
-			jobs = append(jobs, river.InsertManyParams{Args: EventArgs{Delivery: ev.Delivery}, InsertOpts: uniqueByArgs})
+			jobs = append(jobs, river.InsertManyParams{Args: EventArgs{Delivery: r.ev.Delivery}, InsertOpts: uniqueByArgs})
 		}
 	}
 	if len(jobs) > 0 {
-		if _, err := q.client.InsertManyTx(ctx, tx, jobs); err != nil {
+		if err := tx.insertJobs(ctx, jobs); err != nil {
 			return fmt.Errorf("queue: accept: queue jobs: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(ctx); err != nil {
 		return fmt.Errorf("queue: accept: commit: %w", err)
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +20,8 @@ const crashEnv = "PLUMB_QUEUE_CRASH_CHILD"
 // events, starts two workers that hang in their handlers (a long plan),
 // says READY and waits for SIGKILL.
 func TestCrashChild(t *testing.T) {
-	path := os.Getenv(crashEnv)
-	if path == "" {
+	d, loc, ok := strings.Cut(os.Getenv(crashEnv), "|")
+	if !ok {
 		t.Skip("run by TestCrashLosesNothing")
 	}
 	started := make(chan struct{}, 100)
@@ -30,7 +29,7 @@ func TestCrashChild(t *testing.T) {
 		started <- struct{}{}
 		select {} // hang until killed: a run the crash interrupts
 	}}
-	b := open(t, path, h, func(c *queue.Config) { c.MaxWorkers = 2 })
+	b := open(t, d, loc, h, func(c *queue.Config) { c.MaxWorkers = 2 })
 	for i := range 20 {
 		accept(t, b.q, fmt.Sprintf("d%02d", i))
 	}
@@ -48,9 +47,13 @@ func TestCrashChild(t *testing.T) {
 // handles every one exactly once.
 func TestCrashLosesNothing(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "plumb.db")
+	eachDB(t, testCrashLosesNothing)
+}
+
+func testCrashLosesNothing(t *testing.T, d string) {
+	loc := newDB(t, d)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
+	cmd.Env = append(os.Environ(), crashEnv+"="+d+"|"+loc)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -78,7 +81,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	cmd.Wait()
 
 	h := &handler{}
-	b := open(t, path, h, func(c *queue.Config) { c.RecoverRunning = true })
+	b := open(t, d, loc, h, func(c *queue.Config) { c.RecoverRunning = true })
 	counts, err := b.q.JobCounts(t.Context())
 	if err != nil {
 		t.Fatal(err)

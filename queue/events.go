@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/plumbhq/plumb"
@@ -35,15 +36,16 @@ type Record struct {
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// migrate applies the queue's own migrations, tracked apart from the
-// store's so neither package needs to know the other's versions.
-func migrate(ctx context.Context, db *sql.DB) error {
+// migrate applies the queue's own migrations (files: migrations/*.sql),
+// tracked apart from the store's so neither package needs to know the
+// other's versions.
+func migrate(ctx context.Context, db *sql.DB, files fs.FS) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("queue: migrate: %w", err)
 	}
 	defer tx.Rollback()
-	if err := sqlmigrate.Apply(ctx, tx, "plumb_queue_migrations", migrations, time.Now()); err != nil {
+	if err := sqlmigrate.Apply(ctx, tx, "plumb_queue_migrations", files, time.Now()); err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
 	return tx.Commit()

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -69,7 +70,7 @@ func (w *jobWorker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
 		log.Error("queue: job of a kind no handler takes")
 		return river.JobCancel(fmt.Errorf("no handler for jobs of kind %q", job.Args.Type))
 	}
-	err := h.HandleJob(ctx, plumb.Job{Kind: job.Args.Type, Key: job.Args.Key, Args: job.Args.Args})
+	err := h.HandleJob(ctx, plumb.Job{Kind: job.Args.Type, Key: job.Args.Key, Args: compact(job.Args.Args)})
 	if err == nil {
 		return nil
 	}
@@ -86,12 +87,20 @@ func (w *jobWorker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
 	return err
 }
 
+// compact gives a job's Args alike on every database: PostgreSQL keeps
+// River's args as jsonb, which re-spaces them (and orders their keys).
+func compact(args json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if len(args) == 0 || json.Compact(&b, args) != nil {
+		return args
+	}
+	return b.Bytes()
+}
+
 // Repos lists every repository the queue has received an event for, with
 // the clone URL and default branch its latest event gave, by name.
 func (q *Queue) Repos(ctx context.Context) ([]plumb.Repository, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT repo, json_extract(event, '$.clone_url'), json_extract(event, '$.default_branch')
-		FROM plumb_events e WHERE repo != '' AND received_at = (SELECT max(received_at) FROM plumb_events WHERE repo = e.repo)
-		GROUP BY repo ORDER BY repo`)
+	rows, err := q.db.QueryContext(ctx, q.sql.repos)
 	if err != nil {
 		return nil, fmt.Errorf("queue: repos: %w", err)
 	}
@@ -113,10 +122,7 @@ func (q *Queue) Repos(ctx context.Context) ([]plumb.Repository, error) {
 // (snoozed after ECONFLICT) due now: a lock they wait for was released,
 // so waiting out the rest of their snooze would only add latency.
 func (q *Queue) Wake(ctx context.Context, repo string, pr int) error {
-	_, err := q.db.ExecContext(ctx, `UPDATE river_job SET scheduled_at = datetime('now', 'subsec'), state = 'available'
-		WHERE state = 'scheduled' AND kind = 'plumb_event' AND json_extract(args, '$.delivery') IN
-			(SELECT delivery FROM plumb_events WHERE repo = $1 AND pr = $2 AND status = $3)`,
-		repo, pr, StatusWaiting)
+	_, err := q.db.ExecContext(ctx, q.sql.wake, repo, pr, StatusWaiting)
 	if err != nil {
 		return fmt.Errorf("queue: wake %s#%d: %w", repo, pr, err)
 	}

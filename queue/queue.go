@@ -9,9 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/plumbhq/plumb"
 )
@@ -32,7 +31,10 @@ const (
 type Config struct {
 	// DB is the store's SQLite handle (busy_timeout, WAL and immediate
 	// transactions already set); the queue shares the file.
-	DB      *sql.DB
+	DB *sql.DB
+	// Pool, instead of DB, is the store's PostgreSQL pool (store/postgres'
+	// DB.Pool); the queue shares the database.
+	Pool    *pgxpool.Pool
 	Handler plumb.EventHandler
 	// Jobs are the handlers of typed jobs (Enqueue), by plumb.Job Kind.
 	Jobs map[string]plumb.JobHandler
@@ -61,7 +63,8 @@ type Config struct {
 	// RecoverRunning makes Start re-queue jobs a killed process left
 	// running, at once instead of after RescueStuckJobsAfter. Set it only
 	// when this process is the only one working the database (plumb serve
-	// holds a lock file in the data dir for that).
+	// on SQLite holds a lock file in the data dir for that): on a database
+	// several replicas share it would re-queue their live jobs.
 	RecoverRunning bool
 	// Redact scrubs secrets from handler errors before they are stored.
 	Redact func(string) string
@@ -73,8 +76,10 @@ type Config struct {
 // service (Start/Stop) running the workers.
 type Queue struct {
 	cfg    Config
-	db     *sql.DB
-	client *river.Client[*sql.Tx]
+	db     *sql.DB // plumb's statements outside River's transactions
+	be     backend
+	sql    dialect
+	client riverClient
 	log    *slog.Logger
 
 	batch batcher
@@ -83,28 +88,25 @@ type Queue struct {
 	started bool
 }
 
-// New migrates River's tables and plumb_events in db and returns a stopped
-// queue. Accept works before Start: events wait in the table.
+// New migrates River's tables and plumb_events in the database (cfg.DB or
+// cfg.Pool) and returns a stopped queue. Accept works before Start: events
+// wait in the table.
 func New(ctx context.Context, cfg Config) (*Queue, error) {
-	if cfg.DB == nil || cfg.Handler == nil {
-		return nil, errors.New("queue: Config needs DB and Handler")
+	if cfg.Handler == nil {
+		return nil, errors.New("queue: Config needs a Handler")
 	}
 	cfg = withDefaults(cfg)
 	if cfg.RescueStuckJobsAfter <= cfg.JobTimeout {
 		return nil, plumb.Errorf(plumb.EINVALID, "queue: RescueStuckJobsAfter (%s) must exceed JobTimeout (%s), or a live run would be rescued and started twice", cfg.RescueStuckJobsAfter, cfg.JobTimeout)
 	}
-	driver := riversqlite.New(cfg.DB)
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("queue: river migrations: %w", err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("queue: river migrations: %w", err)
-	}
-	if err := migrate(ctx, cfg.DB); err != nil {
+	q := &Queue{cfg: cfg, log: cfg.Logger}
+	var err error
+	if q.be, q.db, q.sql, err = open(cfg); err != nil {
 		return nil, err
 	}
-	q := &Queue{cfg: cfg, db: cfg.DB, log: cfg.Logger}
+	if err := q.be.migrate(ctx, cfg.Logger); err != nil {
+		return nil, err
+	}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{q: q}); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
@@ -112,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 	if err := river.AddWorkerSafely(workers, &jobWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	q.client, err = river.NewClient(driver, &river.Config{
+	q.client, err = q.be.client(&river.Config{
 		Logger:               cfg.Logger,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
@@ -126,6 +128,28 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 		return nil, fmt.Errorf("queue: river client: %w", err)
 	}
 	return q, nil
+}
+
+// Migrate applies River's migrations and the queue's own to the database
+// of cfg (DB or Pool), as New does, and returns: `plumb migrate`.
+func Migrate(ctx context.Context, cfg Config) error {
+	be, _, _, err := open(cfg)
+	if err != nil {
+		return err
+	}
+	return be.migrate(ctx, withDefaults(cfg).Logger)
+}
+
+// open picks the backend of cfg's database.
+func open(cfg Config) (backend, *sql.DB, dialect, error) {
+	switch {
+	case (cfg.DB == nil) == (cfg.Pool == nil):
+		return nil, nil, dialect{}, errors.New("queue: Config needs DB (SQLite) or Pool (PostgreSQL)")
+	case cfg.Pool != nil:
+		be := newPostgres(cfg.Pool)
+		return be, be.db, postgresSQL, nil
+	}
+	return newSQLite(cfg.DB), cfg.DB, sqliteSQL, nil
 }
 
 // queues is River's queue of events and shared jobs, plus one per kind
@@ -245,7 +269,7 @@ func (q *Queue) JobCounts(ctx context.Context) (map[string]int, error) {
 	for _, s := range JobStates {
 		counts[s] = 0
 	}
-	rows, err := q.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
+	rows, err := q.db.QueryContext(ctx, q.sql.jobCounts)
 	if err != nil {
 		return nil, fmt.Errorf("queue: job counts: %w", err)
 	}
@@ -274,22 +298,16 @@ func (q *Queue) recoverRunning(ctx context.Context) error {
 	const interrupted = "interrupted: plumb stopped while handling this event"
 	// Only rows still running: a row already failed or waiting had its
 	// outcome written before River recorded the job's.
-	if _, err := tx.ExecContext(ctx, `UPDATE plumb_events SET status = $1, error = $2 WHERE status = 'running'
-		AND delivery IN (SELECT json_extract(args, '$.delivery') FROM river_job WHERE state = 'running' AND attempt >= max_attempts)`,
-		StatusFailed, interrupted+"; no attempts left"); err != nil {
+	if _, err := tx.ExecContext(ctx, q.sql.failRunning, StatusFailed, interrupted+"; no attempts left"); err != nil {
 		return fmt.Errorf("queue: recover: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE plumb_events SET status = $1, error = $2 WHERE status = 'running'
-		AND delivery IN (SELECT json_extract(args, '$.delivery') FROM river_job WHERE state = 'running' AND attempt < max_attempts)`,
-		StatusQueued, interrupted+"; queued again"); err != nil {
+	if _, err := tx.ExecContext(ctx, q.sql.requeueRunning, StatusQueued, interrupted+"; queued again"); err != nil {
 		return fmt.Errorf("queue: recover: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = datetime('now', 'subsec')
-		WHERE state = 'running' AND attempt >= max_attempts`); err != nil {
+	if _, err := tx.ExecContext(ctx, q.sql.discardRunning); err != nil {
 		return fmt.Errorf("queue: recover: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
-		WHERE state = 'running'`)
+	res, err := tx.ExecContext(ctx, q.sql.releaseRunning)
 	if err != nil {
 		return fmt.Errorf("queue: recover: %w", err)
 	}

@@ -5,14 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	_ "modernc.org/sqlite"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/queue"
@@ -47,51 +43,29 @@ func (h *handler) count(d string) int {
 }
 
 type bundle struct {
-	path string
-	db   *sql.DB
-	q    *queue.Queue
+	loc string // the database: a file path or a URL
+	db  *sql.DB
+	q   *queue.Queue
 }
 
-// openDB opens the SQLite file at path the way the store does for the
-// queue to share (see Config.DB), without the store: a 10s busy_timeout
-// (the store's BusyTimeout), WAL, immediate write transactions and
-// synchronous(FULL), so concurrent Accepts never deadlock and each commit
-// is the fsync it is in production. foreign_keys is left out: neither
-// plumb_events nor the River tables the queue writes have any.
-func openDB(t testing.TB, path string) *sql.DB {
+// setup makes a fresh database of kind d (see dbs) and a queue on it,
+// with short polls so tests stay fast. It does not start the queue.
+func setup(t testing.TB, d string, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
 	t.Helper()
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return open(t, d, newDB(t, d), h, mod)
 }
 
-// setup opens a real SQLite file in a temp dir and a queue on it, with
-// short polls so tests stay fast. It does not start the queue.
-func setup(t testing.TB, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "plumb.db")
-	return open(t, path, h, mod)
-}
-
-func open(t testing.TB, path string, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
+// open makes a queue on the database of kind d at loc.
+func open(t testing.TB, d, loc string, h plumb.EventHandler, mod func(*queue.Config)) *bundle {
 	t.Helper()
 	ctx := context.Background()
-	db := openDB(t, path)
 	cfg := queue.Config{
-		DB:                db,
 		Handler:           h,
 		Logger:            slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		FetchPollInterval: 20 * time.Millisecond,
 		ConflictSnooze:    50 * time.Millisecond,
 	}
+	db := openDB(t, d, loc, &cfg)
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -99,7 +73,7 @@ func open(t testing.TB, path string, h plumb.EventHandler, mod func(*queue.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &bundle{path: path, db: db, q: q}
+	return &bundle{loc: loc, db: db, q: q}
 }
 
 func (b *bundle) start(t *testing.T) {
@@ -150,151 +124,165 @@ func accept(t *testing.T, q *queue.Queue, d string) bool {
 
 func TestAcceptHandledOnce(t *testing.T) {
 	t.Parallel()
-	h := &handler{}
-	b := setup(t, h, nil)
-	if accept(t, b.q, "d1") {
-		t.Fatal("first accept reported a duplicate")
-	}
-	b.start(t)
-	r := waitStatus(t, b.q, "d1", queue.StatusProcessed)
-	if r.Event.Repo != "acme/infra" || r.Event.PR != 7 || r.ProcessedAt.IsZero() || r.Attempts != 1 {
-		t.Errorf("record = %+v", r)
-	}
-	time.Sleep(100 * time.Millisecond)
-	if n := h.count("d1"); n != 1 {
-		t.Errorf("handled %d times, want 1", n)
-	}
-	counts, err := b.q.JobCounts(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if counts["completed"] != 1 || counts["available"] != 0 {
-		t.Errorf("job counts = %v", counts)
-	}
-	if err := b.q.Ready(t.Context()); err != nil {
-		t.Errorf("Ready: %v", err)
-	}
+	eachDB(t, func(t *testing.T, d string) {
+		h := &handler{}
+		b := setup(t, d, h, nil)
+		if accept(t, b.q, "d1") {
+			t.Fatal("first accept reported a duplicate")
+		}
+		b.start(t)
+		r := waitStatus(t, b.q, "d1", queue.StatusProcessed)
+		if r.Event.Repo != "acme/infra" || r.Event.PR != 7 || r.ProcessedAt.IsZero() || r.Attempts != 1 {
+			t.Errorf("record = %+v", r)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if n := h.count("d1"); n != 1 {
+			t.Errorf("handled %d times, want 1", n)
+		}
+		counts, err := b.q.JobCounts(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts["completed"] != 1 || counts["available"] != 0 {
+			t.Errorf("job counts = %v", counts)
+		}
+		if err := b.q.Ready(t.Context()); err != nil {
+			t.Errorf("Ready: %v", err)
+		}
+	})
 }
 
 func TestDuplicateNotQueuedTwice(t *testing.T) {
 	t.Parallel()
-	h := &handler{}
-	b := setup(t, h, nil)
-	accept(t, b.q, "d1")
-	if !accept(t, b.q, "d1") {
-		t.Fatal("second accept of d1 was not a duplicate")
-	}
-	counts, err := b.q.JobCounts(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if counts["available"] != 1 {
-		t.Fatalf("jobs = %v, want one available", counts)
-	}
-	b.start(t)
-	waitStatus(t, b.q, "d1", queue.StatusProcessed)
-	if accept(t, b.q, "d1") != true {
-		t.Error("accept after processing was not a duplicate")
-	}
-	time.Sleep(100 * time.Millisecond)
-	if n := h.count("d1"); n != 1 {
-		t.Errorf("handled %d times, want 1", n)
-	}
+	eachDB(t, func(t *testing.T, d string) {
+		h := &handler{}
+		b := setup(t, d, h, nil)
+		accept(t, b.q, "d1")
+		if !accept(t, b.q, "d1") {
+			t.Fatal("second accept of d1 was not a duplicate")
+		}
+		counts, err := b.q.JobCounts(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts["available"] != 1 {
+			t.Fatalf("jobs = %v, want one available", counts)
+		}
+		b.start(t)
+		waitStatus(t, b.q, "d1", queue.StatusProcessed)
+		if accept(t, b.q, "d1") != true {
+			t.Error("accept after processing was not a duplicate")
+		}
+		time.Sleep(100 * time.Millisecond)
+		if n := h.count("d1"); n != 1 {
+			t.Errorf("handled %d times, want 1", n)
+		}
+	})
 }
 
 func TestConflictRetriedLater(t *testing.T) {
 	t.Parallel()
-	h := &handler{fn: func(ev plumb.Event, call int) error {
-		if call == 1 {
-			return plumb.Errorf(plumb.ECONFLICT, "project app-dev is locked by PR #3")
+	eachDB(t, func(t *testing.T, d string) {
+		h := &handler{fn: func(ev plumb.Event, call int) error {
+			if call == 1 {
+				return plumb.Errorf(plumb.ECONFLICT, "project app-dev is locked by PR #3")
+			}
+			return nil
+		}}
+		b := setup(t, d, h, nil)
+		accept(t, b.q, "d1")
+		b.start(t)
+		waitStatus(t, b.q, "d1", queue.StatusProcessed)
+		if n := h.count("d1"); n != 2 {
+			t.Errorf("handled %d times, want 2 (conflict, then success)", n)
 		}
-		return nil
-	}}
-	b := setup(t, h, nil)
-	accept(t, b.q, "d1")
-	b.start(t)
-	waitStatus(t, b.q, "d1", queue.StatusProcessed)
-	if n := h.count("d1"); n != 2 {
-		t.Errorf("handled %d times, want 2 (conflict, then success)", n)
-	}
+	})
 }
 
 func TestInvalidFailsWithMessage(t *testing.T) {
 	t.Parallel()
-	h := &handler{fn: func(plumb.Event, int) error {
-		return plumb.Errorf(plumb.EINVALID, "plumb.yaml: project app: dir envs/app does not exist")
-	}}
-	b := setup(t, h, nil)
-	accept(t, b.q, "d1")
-	b.start(t)
-	r := waitStatus(t, b.q, "d1", queue.StatusFailed)
-	if r.Error != "plumb.yaml: project app: dir envs/app does not exist" {
-		t.Errorf("error = %q", r.Error)
-	}
-	time.Sleep(100 * time.Millisecond)
-	if n := h.count("d1"); n != 1 {
-		t.Errorf("handled %d times, want 1 (cancelled, not retried)", n)
-	}
+	eachDB(t, func(t *testing.T, d string) {
+		h := &handler{fn: func(plumb.Event, int) error {
+			return plumb.Errorf(plumb.EINVALID, "plumb.yaml: project app: dir envs/app does not exist")
+		}}
+		b := setup(t, d, h, nil)
+		accept(t, b.q, "d1")
+		b.start(t)
+		r := waitStatus(t, b.q, "d1", queue.StatusFailed)
+		if r.Error != "plumb.yaml: project app: dir envs/app does not exist" {
+			t.Errorf("error = %q", r.Error)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if n := h.count("d1"); n != 1 {
+			t.Errorf("handled %d times, want 1 (cancelled, not retried)", n)
+		}
+	})
 }
 
 func TestInternalErrorFailsAfterAttempts(t *testing.T) {
 	t.Parallel()
-	h := &handler{fn: func(plumb.Event, int) error { return fmt.Errorf("clone: connection refused (token s3cret)") }}
-	b := setup(t, h, func(c *queue.Config) {
-		c.MaxAttempts = 1
-		c.Redact = func(s string) string { return strings.ReplaceAll(s, "s3cret", "***") }
+	eachDB(t, func(t *testing.T, d string) {
+		h := &handler{fn: func(plumb.Event, int) error { return fmt.Errorf("clone: connection refused (token s3cret)") }}
+		b := setup(t, d, h, func(c *queue.Config) {
+			c.MaxAttempts = 1
+			c.Redact = func(s string) string { return strings.ReplaceAll(s, "s3cret", "***") }
+		})
+		accept(t, b.q, "d1")
+		b.start(t)
+		r := waitStatus(t, b.q, "d1", queue.StatusFailed)
+		if r.Error != "clone: connection refused (token ***)" {
+			t.Errorf("error = %q, want the redacted message", r.Error)
+		}
 	})
-	accept(t, b.q, "d1")
-	b.start(t)
-	r := waitStatus(t, b.q, "d1", queue.StatusFailed)
-	if r.Error != "clone: connection refused (token ***)" {
-		t.Errorf("error = %q, want the redacted message", r.Error)
-	}
 }
 
 func TestRejectsTimeoutsThatRescueLiveRuns(t *testing.T) {
 	t.Parallel()
-	db := openDB(t, filepath.Join(t.TempDir(), "plumb.db"))
-	_, err := queue.New(t.Context(), queue.Config{DB: db, Handler: &handler{}, JobTimeout: time.Hour, RescueStuckJobsAfter: time.Minute})
-	if plumb.ErrorCode(err) != plumb.EINVALID {
+	cfg := queue.Config{Handler: &handler{}, JobTimeout: time.Hour, RescueStuckJobsAfter: time.Minute}
+	openDB(t, "sqlite", newDB(t, "sqlite"), &cfg)
+	if _, err := queue.New(t.Context(), cfg); plumb.ErrorCode(err) != plumb.EINVALID {
 		t.Errorf("err = %v, want EINVALID", err)
 	}
 }
 
 func TestAcceptWithoutDelivery(t *testing.T) {
 	t.Parallel()
-	b := setup(t, &handler{}, nil)
-	if _, err := b.q.Accept(t.Context(), plumb.Event{Kind: plumb.EventPush}, nil); plumb.ErrorCode(err) != plumb.EINVALID {
-		t.Errorf("err = %v, want EINVALID", err)
-	}
+	eachDB(t, func(t *testing.T, d string) {
+		b := setup(t, d, &handler{}, nil)
+		if _, err := b.q.Accept(t.Context(), plumb.Event{Kind: plumb.EventPush}, nil); plumb.ErrorCode(err) != plumb.EINVALID {
+			t.Errorf("err = %v, want EINVALID", err)
+		}
+	})
 }
 
 func TestConcurrentAcceptsShareCommits(t *testing.T) {
 	t.Parallel()
-	b := setup(t, &handler{}, nil)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	dups := 0
-	for i := range 60 {
-		wg.Go(func() {
-			// Each delivery arrives twice, at once.
-			dup, err := b.q.Accept(context.Background(), event(fmt.Sprintf("c%d", i/2)), nil)
-			if err != nil {
-				t.Error(err)
-			}
-			mu.Lock()
-			if dup {
-				dups++
-			}
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	counts, err := b.q.JobCounts(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dups != 30 || counts["available"] != 30 {
-		t.Errorf("dups = %d, jobs = %v; want 30 duplicates and 30 jobs", dups, counts)
-	}
+	eachDB(t, func(t *testing.T, d string) {
+		b := setup(t, d, &handler{}, nil)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		dups := 0
+		for i := range 60 {
+			wg.Go(func() {
+				// Each delivery arrives twice, at once.
+				dup, err := b.q.Accept(context.Background(), event(fmt.Sprintf("c%d", i/2)), nil)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				if dup {
+					dups++
+				}
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		counts, err := b.q.JobCounts(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dups != 30 || counts["available"] != 30 {
+			t.Errorf("dups = %d, jobs = %v; want 30 duplicates and 30 jobs", dups, counts)
+		}
+	})
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/plumbhq/plumb"
 )
@@ -90,21 +89,25 @@ func (w *worker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
 // transaction, so a crash cannot leave a handled event queued.
 func (q *Queue) complete(ctx context.Context, job *river.Job[EventArgs]) error {
 	ctx = context.WithoutCancel(ctx)
-	tx, err := q.db.BeginTx(ctx, nil)
+	tx, err := q.be.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("queue: complete %s: %w", job.Args.Delivery, err)
 	}
-	defer tx.Rollback()
+	defer tx.rollback(ctx)
 	if err := q.setStatus(ctx, tx, job.Args.Delivery, StatusProcessed, "", job.Attempt); err != nil {
 		return err
 	}
-	if _, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job); err != nil {
+	if err := tx.completeJob(ctx, job); err != nil {
 		return fmt.Errorf("queue: complete %s: %w", job.Args.Delivery, err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(ctx); err != nil {
 		return fmt.Errorf("queue: complete %s: %w", job.Args.Delivery, err)
 	}
 	return nil
 }
 
-var _ execer = (*sql.Tx)(nil)
+var (
+	_ execer = (*sql.Tx)(nil)
+	_ txn    = (*sqliteTx)(nil)
+	_ txn    = (*pgTx)(nil)
+)
