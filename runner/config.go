@@ -24,6 +24,9 @@ type rootConfig struct {
 	// varTypes maps each declared variable to its type expression ("" when
 	// untyped), so TF_VAR_* values reach the engine with env semantics.
 	varTypes map[string]string
+	// sensitiveVars are the variables declared sensitive = true: their
+	// TF_VAR_* values are secrets to scrub whatever the plan is read from.
+	sensitiveVars []string
 	// initInputs hashes the terraform and module blocks of the root and its
 	// local modules: when it is unchanged, `init` would do nothing new.
 	initInputs string
@@ -43,7 +46,7 @@ var terraformSchema = &hcl.BodySchema{
 	},
 }
 
-var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "type"}}}
+var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "sensitive"}}}
 
 // configFiles lists the configuration files of dir the engine reads, in
 // name order; for OpenTofu a .tofu file hides the .tf file of the same name.
@@ -164,6 +167,11 @@ func (cfg *rootConfig) readTop(f *hcl.File, src []byte) {
 						typ = string(src[r.Start.Byte:r.End.Byte])
 					} else {
 						typ = "any"
+					}
+				}
+				if a, ok := vc.Attributes["sensitive"]; ok {
+					if v, diags := a.Expr.Value(nil); !diags.HasErrors() && v.Type() == cty.Bool && v.IsKnown() && !v.IsNull() && v.True() {
+						cfg.sensitiveVars = append(cfg.sensitiveVars, b.Labels[0])
 					}
 				}
 			}

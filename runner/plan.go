@@ -73,14 +73,19 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	if !w.cfg.hasBackend {
 		stateDigest = fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project)))
 	}
-	changed, text, err := r.runPlan(ctx, w, planPath, log, run.Kind == plumb.RunDrift)
+	events := ""
+	if r.streamsEvents(w, t, run) {
+		events = filepath.Join(dir, planEvents)
+		defer os.Remove(events) // read at once; gone even when the plan failed
+	}
+	changed, text, err := r.runPlan(ctx, w, planPath, events, log, run.Kind == plumb.RunDrift)
 	if err != nil {
 		return err
 	}
 	if err := os.Chmod(planPath, 0o600); err != nil {
 		return err
 	}
-	readBack := func() { err = r.readPlan(ctx, w, run, dir, planPath, text, t.Policy) }
+	readBack := func() { err = r.readPlan(ctx, w, run, dir, planPath, text, events, t.Policy) }
 	if a != nil {
 		a.freeSlot()
 		release, waitErr := acquire(ctx, r.readBacks)
@@ -117,8 +122,9 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 // It returns the engine's human-readable plan from the same run: asking
 // `show` for it again would cost one more engine start per project. A
 // drift check's plan takes no state lock: it only reads the state, and a
-// lock held by it would make an apply of the project fail.
-func (r *Runner) runPlan(ctx context.Context, w *workdir, planPath string, log *runLog, drift bool) (bool, string, error) {
+// lock held by it would make an apply of the project fail. With events,
+// the engine also streams its machine-readable events there.
+func (r *Runner) runPlan(ctx context.Context, w *workdir, planPath, events string, log *runLog, drift bool) (bool, string, error) {
 	opts := []tfexec.PlanOption{tfexec.Out(planPath)}
 	if drift {
 		opts = append(opts, tfexec.Lock(false))
@@ -127,18 +133,23 @@ func (r *Runner) runPlan(ctx context.Context, w *workdir, planPath string, log *
 		opts = append(opts, tfexec.VarFile(w.varFile))
 	}
 	var out strings.Builder
-	w.tf.SetStdout(io.MultiWriter(w.log, &out))
-	defer w.tf.SetStdout(w.log)
-	changed, err := w.tf.Plan(ctx, opts...)
+	stdout := io.MultiWriter(w.log, &out)
+	plan := func() (bool, error) {
+		if events != "" {
+			return r.planWithEvents(ctx, w, planPath, events, stdout, drift)
+		}
+		w.tf.SetStdout(stdout)
+		defer w.tf.SetStdout(w.log)
+		return w.tf.Plan(ctx, opts...)
+	}
+	changed, err := plan()
 	if err != nil && ctx.Err() == nil && needsInit(err) {
 		log.note("the engine asks for init; running it again")
-		w.tf.SetStdout(w.log)
 		if err := r.reinit(ctx, w, log); err != nil {
 			return false, "", fmt.Errorf("init: %w", err)
 		}
 		out.Reset()
-		w.tf.SetStdout(io.MultiWriter(w.log, &out))
-		changed, err = w.tf.Plan(ctx, opts...)
+		changed, err = plan()
 	}
 	if err != nil {
 		return false, "", fmt.Errorf("plan: %w", err)
@@ -154,8 +165,17 @@ func needsInit(err error) bool {
 }
 
 // readPlan reads the saved plan back as JSON and text, redacts both and
-// fills the run's summary.
-func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, planPath, text string, pc *PolicyCheck) error {
+// fills the run's summary. When the plan streamed events that say all the
+// run needs, they are read instead and the engine is not started again.
+func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, planPath, text, events string, pc *PolicyCheck) error {
+	if events != "" {
+		s, why, ok := readEvents(events)
+		if ok {
+			run.Summary, run.Resources, run.ChangesOutside = s.Summary, s.Resources, s.Drifted
+			return r.keepPlanText(run, dir, planPath, text)
+		}
+		fmt.Fprintf(w.log, "plumb: reading the plan document: the plan's events do not say it all (%s)\n", why)
+	}
 	// show prints the whole plan with real values to stdout: keep it out of
 	// the run log.
 	w.tf.SetStdout(io.Discard)
@@ -176,10 +196,6 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 	if err := os.WriteFile(filepath.Join(dir, planJSON), r.redactor.Bytes(redacted), 0o600); err != nil {
 		return err
 	}
-	run.PlanText = r.redactor.String(planout.TrimText(text))
-	if err := os.WriteFile(filepath.Join(dir, planText), []byte(run.PlanText), 0o600); err != nil {
-		return err
-	}
 	run.Summary, run.Resources = planout.Summarize(p)
 	if err := r.checkPolicy(ctx, pc, run, raw); err != nil {
 		return err
@@ -193,6 +209,16 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 		run.Drift = &d
 	}
 	run.ChangesOutside = len(p.ResourceDrift)
+	return r.keepPlanText(run, dir, planPath, text)
+}
+
+// keepPlanText stores the human-readable plan, redacted, and the saved
+// plan's digest: what an apply checks it applies.
+func (r *Runner) keepPlanText(run *plumb.Run, dir, planPath, text string) error {
+	run.PlanText = r.redactor.String(planout.TrimText(text))
+	if err := os.WriteFile(filepath.Join(dir, planText), []byte(run.PlanText), 0o600); err != nil {
+		return err
+	}
 	run.PlanSHA256 = fileDigest(planPath)
 	if run.PlanSHA256 == "" {
 		return errors.New("plan file vanished before it could be hashed")

@@ -63,7 +63,8 @@ type workdir struct {
 	release func() // gives the worktree back for pruning
 	// lockCommitted: the repo has its own .terraform.lock.hcl, which wins.
 	lockCommitted bool
-	log           io.Writer // the run log the engine writes to
+	log           io.Writer         // the run log the engine writes to
+	env           map[string]string // what terraform-exec was given, for the plan plumb starts itself
 }
 
 // backendOverride is the file plumb writes into its own worktree (never the
@@ -178,6 +179,11 @@ func (r *Runner) engineFor(ctx context.Context, p plumb.Project, kind plumb.Engi
 // TF_VAR_* moved to a 0600 var file), its data dir and the run log.
 func (r *Runner) newExec(ctx context.Context, w *workdir, runDir string, log io.Writer) error {
 	env, vars := splitVarEnv(r.env)
+	for _, name := range w.cfg.sensitiveVars {
+		if v := vars[name]; v != "" {
+			r.redactor.Add(v)
+		}
+	}
 	var err error
 	if w.varFile, err = writeVarFile(filepath.Join(runDir, "env.auto.tfvars"), vars, w.cfg.varTypes); err != nil {
 		return err
@@ -198,6 +204,7 @@ func (r *Runner) newExec(ctx context.Context, w *workdir, runDir string, log io.
 	if err := w.tf.SetEnv(env); err != nil {
 		return fmt.Errorf("engine environment: %w", err)
 	}
+	w.env = env
 	w.log = log
 	w.tf.SetStdout(log)
 	w.tf.SetStderr(log)

@@ -48,6 +48,7 @@ func Summarize(p *tfjson.Plan) (plumb.PlanSummary, []plumb.ResourceChange) {
 		}
 		resources = append(resources, plumb.ResourceChange{Address: rc.Address, Actions: acts, Attributes: changedAttributes(rc.Change, a)})
 	}
+	slices.SortStableFunc(resources, compareChanges)
 	return s, resources
 }
 
