@@ -52,7 +52,7 @@ var rules = map[string]rule{
 	"internal/sqlmigrate": {},
 
 	// The binary: everything, and in its e2e tests the test helpers too.
-	"cmd/plumb": {imports: production, tests: []string{"internal/testenv", "vcs/githubtest", "store/storetest", "internal/releasetest"}},
+	"cmd/plumb": {imports: production, tests: []string{"internal/testenv", "vcs/githubtest", "store/storetest", "internal/releasetest", "internal/pgtest"}},
 
 	// Test-only helpers follow the same inward rule as their users: at most
 	// the root.

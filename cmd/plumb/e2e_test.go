@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plumbhq/plumb/internal/pgtest"
 	"github.com/plumbhq/plumb/internal/testenv"
 )
 
@@ -18,6 +19,7 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	testenv.Cleanup()
+	pgtest.Stop()
 	os.Exit(code)
 }
 

@@ -42,12 +42,13 @@ type Main struct {
 	Environ func() []string
 
 	// Global flags.
-	DataDir   string
-	LogFormat string
-	LogLevel  string
-	BinDirs   []string
-	SecretEnv []string
-	Releases  engineReleases // where engines on demand come from (store.go)
+	DataDir     string
+	DatabaseURL string // PostgreSQL instead of SQLite in the data dir (database.go)
+	LogFormat   string
+	LogLevel    string
+	BinDirs     []string
+	SecretEnv   []string
+	Releases    engineReleases // where engines on demand come from (store.go)
 
 	Logger   *slog.Logger
 	Redactor *plumb.Redactor
@@ -95,6 +96,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&m.DataDir, "data-dir", "", "directory for runs, plans, plumb-kept state and the database (default .plumb/ under the repo)")
+	pf.StringVar(&m.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://…) of the store and queue that several servers share (default: SQLite in the data dir)")
 	pf.StringVar(&m.LogFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&m.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringSliceVar(&m.BinDirs, "bin-dir", nil, "extra directories to search for tofu and terraform (before PATH)")
@@ -115,7 +117,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.AddCommand(m.planCmd())
 	root.AddCommand(m.applyCmd())
 	root.AddCommand(m.driftCmd())
-	root.AddCommand(m.serveCmd())
+	root.AddCommand(m.serveCmd(), m.migrateCmd())
 	root.AddCommand(m.policyCmd())
 	return root
 }

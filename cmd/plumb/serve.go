@@ -21,7 +21,6 @@ import (
 	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/queue"
 	"github.com/plumbhq/plumb/server"
-	"github.com/plumbhq/plumb/store/sqlite"
 	"github.com/plumbhq/plumb/vcs"
 )
 
@@ -78,7 +77,7 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		return err
 	}
 	defer unlock()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "plumb.db"))
+	db, shareDB, err := m.openDatabase(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -122,8 +121,7 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		drift := &jobs.DriftJob{Env: env, Learn: sched.Learn}
 		typed[jobs.KindDriftSweep], typed[jobs.KindDriftCheck] = drift, drift
 	}
-	q, err = queue.New(ctx, queue.Config{
-		DB:             db.SQL(),
+	q, err = queue.New(ctx, shareDB(queue.Config{
 		Handler:        handle,
 		Jobs:           typed,
 		JobWorkers:     map[string]int{jobs.KindDriftCheck: c.DriftWorkers},
@@ -131,10 +129,8 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		MaxWorkers:     c.Workers,
 		JobTimeout:     c.JobTimeout,
 		ConflictSnooze: c.LockRetry,
-		// The data dir lock makes this process the queue's only worker.
-		RecoverRunning: true,
 		Redact:         m.Redactor.String,
-	})
+	}))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
+	"github.com/plumbhq/plumb/store/postgres"
 	"github.com/plumbhq/plumb/store/sqlite"
 )
 
@@ -74,10 +75,14 @@ func (m *Main) engineFetcher(dataDir string) *engine.Fetcher {
 	}
 }
 
-// openStore opens the store in the data dir (see dataDirFor), creating the
-// dir 0700: it holds plans and state that may carry secrets. repoRoot may
-// be empty when --data-dir is set.
+// openStore opens the store: --database-url's PostgreSQL, else SQLite in
+// the data dir (see dataDirFor), made 0700: it holds plans and state that
+// may carry secrets. repoRoot may be empty with --data-dir or --database-url.
 func (m *Main) openStore(ctx context.Context, repoRoot string) (plumb.Store, error) {
+	if m.DatabaseURL != "" {
+		m.plumbCredentials(m.DatabaseURL) // the redactor learns its forms
+		return postgres.Open(ctx, m.DatabaseURL)
+	}
 	if m.DataDir == "" && repoRoot == "" {
 		return nil, plumb.Errorf(plumb.EINVALID, "no data dir: pass --data-dir DIR or run inside a git repository")
 	}
@@ -99,9 +104,9 @@ func (m *Main) openStore(ctx context.Context, repoRoot string) (plumb.Store, err
 
 // storeRepoRoot finds the repo whose data dir a store verb uses: --repo,
 // else the git repository holding the current directory. With --data-dir
-// no repository is needed.
+// or --database-url no repository is needed.
 func (m *Main) storeRepoRoot(repoDir string) (string, error) {
-	if m.DataDir != "" && repoDir == "" {
+	if (m.DataDir != "" || m.DatabaseURL != "") && repoDir == "" {
 		return "", nil
 	}
 	repo, err := openRepo(repoDir)
