@@ -68,3 +68,13 @@ func (p Project) String() string {
 	}
 	return fmt.Sprintf("%s (workspace %s)", p.Name, p.Workspace)
 }
+
+// RepoLayout is one repository's projects, in apply order, and its
+// environments in promotion order, at a commit: what the dashboard's
+// estate is drawn from.
+type RepoLayout struct {
+	Repo         string    `json:"repo"`
+	Commit       string    `json:"commit,omitempty"`
+	Environments []string  `json:"environments"`
+	Projects     []Project `json:"projects"`
+}

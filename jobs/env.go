@@ -170,6 +170,10 @@ func (e *Env) waitInLine(ctx context.Context, t runner.Target, holder plumb.Lock
 	rep.LockPlace = place
 }
 
+// Released is released for a lock freed outside the jobs (the
+// dashboard's release).
+func (e *Env) Released(ctx context.Context, key plumb.LockKey) { e.released(ctx, key) }
+
 // released wakes the first in line for key, now that it is free, so it
 // does not wait out the rest of its retry interval.
 func (e *Env) released(ctx context.Context, key plumb.LockKey) {

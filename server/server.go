@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/server/dashboard"
 )
 
 // DefaultMaxBody is GitHub's own cap on a webhook payload.
@@ -40,6 +41,10 @@ type Config struct {
 	// RepoAllowlist holds owner/name globs (path.Match, case-insensitive);
 	// empty means every repository.
 	RepoAllowlist []string
+	// Dashboard, when set, serves / and /api/v1/ behind its login.
+	Dashboard *dashboard.Dashboard
+	// MetricsAuth puts /metrics behind the dashboard's login too.
+	MetricsAuth bool
 }
 
 // New returns the HTTP handler for plumb serve.
@@ -69,8 +74,19 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("POST /events", &events{cfg: cfg, allow: allow})
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", readyz(cfg.Ready, cfg.Logger))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Metrics.registry, promhttp.HandlerOpts{ErrorLog: slogErrorLog{cfg.Logger}}))
-	mux.HandleFunc("GET /{$}", index)
+	var metrics http.Handler = promhttp.HandlerFor(cfg.Metrics.registry, promhttp.HandlerOpts{ErrorLog: slogErrorLog{cfg.Logger}})
+	if cfg.MetricsAuth {
+		if cfg.Dashboard == nil {
+			return nil, plumb.Errorf(plumb.EINVALID, "metrics auth needs the dashboard's login")
+		}
+		metrics = cfg.Dashboard.RequireLogin(metrics)
+	}
+	mux.Handle("GET /metrics", metrics)
+	if cfg.Dashboard != nil {
+		mux.Handle("/", cfg.Dashboard)
+	} else {
+		mux.HandleFunc("GET /{$}", index)
+	}
 	return mux, nil
 }
 

@@ -57,6 +57,7 @@ type serveConfig struct {
 	Workers          int
 	JobTimeout       time.Duration
 	DrainTimeout     time.Duration
+	Dash             dashConfig
 }
 
 // serveFileKeys are the flags a --config file may set besides serve's own:
@@ -65,6 +66,7 @@ var serveFileKeys = append([]string{"data-dir", "log-format", "log-level", "secr
 
 func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.File, "config", "", "YAML file whose keys are these flags' names (file < PLUMB_* env < flags)")
+	c.Dash.flags(fs)
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:4141", "address to serve HTTP on")
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", "", "GitHub webhook secret every delivery must be signed with")
 	fs.BoolVar(&c.InsecureVerify, "insecure-skip-webhook-verify", false, "accept unsigned deliveries (testing only)")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/server/dashboard"
 	"github.com/plumbhq/plumb/store/sqlite"
 )
 
@@ -78,8 +79,8 @@ func TestLocksListAndRelease(t *testing.T) {
 
 	code, out, _ = runMain(t, env, "locks", "list", "--json")
 	var list struct {
-		FormatVersion string     `json:"format_version"`
-		Locks         []lockJSON `json:"locks"`
+		FormatVersion string               `json:"format_version"`
+		Locks         []dashboard.LockJSON `json:"locks"`
 	}
 	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil {
 		t.Fatalf("locks list --json: exit %d, %v:\n%s", code, err, out)
@@ -114,8 +115,8 @@ func TestLocksListAndRelease(t *testing.T) {
 
 	code, out, _ = runMain(t, env, "locks", "release", held[1].ID, "--json")
 	var rel struct {
-		FormatVersion string   `json:"format_version"`
-		Released      lockJSON `json:"released"`
+		FormatVersion string             `json:"format_version"`
+		Released      dashboard.LockJSON `json:"released"`
 	}
 	if err := json.Unmarshal([]byte(out), &rel); code != 0 || err != nil || rel.FormatVersion != "1" || rel.Released.ID != held[1].ID {
 		t.Fatalf("release --json: exit %d, %v: %s", code, err, out)

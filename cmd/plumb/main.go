@@ -114,6 +114,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.AddCommand(m.projectsCmd())
 	root.AddCommand(m.affectedCmd())
 	root.AddCommand(m.locksCmd())
+	root.AddCommand(m.runsCmd(), m.auditCmd())
 	root.AddCommand(m.planCmd())
 	root.AddCommand(m.applyCmd())
 	root.AddCommand(m.driftCmd())

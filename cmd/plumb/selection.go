@@ -218,16 +218,16 @@ func repoKeyOf(root string) repoKey {
 	for name, rc := range cfg.Remotes {
 		remotes[name] = rc.URLs
 	}
-	remote, url, ok := pickRemote(remotes)
+	remote, url, ok := vcs.PickRemote(remotes)
 	switch {
 	case len(remotes) == 0:
 		local.Why = "it has no remote"
 	case !ok && remote == "":
-		local.Why = "none of its remotes (" + remoteNames(remotes) + ") is origin"
+		local.Why = "none of its remotes (" + vcs.RemoteNames(remotes) + ") is origin"
 	case !ok:
 		local.Why = "its remote " + remote + " has no URL"
 	default:
-		name, ok := repoNameFromURL(url)
+		name, ok := vcs.RepoNameFromURL(url)
 		if ok {
 			return repoKey{Key: name, Local: root}
 		}

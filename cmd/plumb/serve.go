@@ -134,8 +134,14 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	if err != nil {
 		return err
 	}
+	var repos func(context.Context) ([]plumb.Repository, error)
 	if sched != nil {
 		sched.Repos = driftRepos(q, env.Forge, c.DriftRepos, log)
+		repos = sched.Repos
+	}
+	dash, err := m.dashboard(c, db, dir, env, repos)
+	if err != nil {
+		return err
 	}
 	handler, err := server.New(server.Config{
 		Parser:  &vcs.Webhooks{Secret: []byte(c.WebhookSecret), Insecure: c.InsecureVerify},
@@ -147,6 +153,8 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		// "*" (the default) allows every repository: a valid signature
 		// already proves the sender.
 		RepoAllowlist: c.RepoAllowlist,
+		Dashboard:     dash,
+		MetricsAuth:   c.Dash.MetricsAuth,
 	})
 	if err != nil {
 		return err

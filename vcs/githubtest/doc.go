@@ -13,6 +13,9 @@
 //     Issues) and the repository's default branch (SetDefaultBranch).
 //   - Faults a test asks for (Inject, InjectRoute and their shorthands):
 //     5xx, primary and secondary rate limits, 422 validation failures.
+//   - The OAuth web flow (oauth.go): /login/oauth/authorize with a sign-in
+//     form, /login/oauth/access_token for OAuthClientID and OAuthSecret;
+//     the token acts as the user who signed in (GET /user, OAuthLogins).
 //   - Deliveries: Payload, Edit, SetRepo, PullRequestPayload, PushPayload,
 //     CommentPayload, signed by Headers or Deliver.
 //

@@ -45,11 +45,15 @@ func num(p map[string]string, key string) int {
 	return n
 }
 
-// login is who the request's token belongs to.
+// login is who the request's token belongs to: the token's user, a user
+// who logged in through OAuth, or the App. s.mu is held.
 func (s *Server) login(r *http.Request) string {
 	_, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if cred == s.token {
 		return TokenLogin
+	}
+	if user, ok := s.userTokens[cred]; ok {
+		return user
 	}
 	return AppLogin
 }
@@ -234,12 +238,13 @@ func createInstallationToken(s *Server, w http.ResponseWriter, _ *http.Request, 
 }
 
 func getUser(s *Server, w http.ResponseWriter, r *http.Request, _ map[string]string, _ []byte) {
-	if s.login(r) != TokenLogin {
+	login := s.login(r)
+	if login == AppLogin {
 		// GitHub answers an installation token here with a 403.
 		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
 		return
 	}
-	writeJSON(w, http.StatusOK, s.privateUserJSON(TokenLogin))
+	writeJSON(w, http.StatusOK, s.privateUserJSON(login))
 }
 
 func getApp(s *Server, w http.ResponseWriter, _ *http.Request, _ map[string]string, _ []byte) {

@@ -46,6 +46,11 @@ type Server struct {
 	nextID   int64
 	faults   []fault
 	requests []string
+
+	oauthSecret string
+	oauthCodes  map[string]oauthCode
+	userTokens  map[string]string // OAuth token -> the user who authorized it
+	oauthDone   []string
 }
 
 // NewServer starts a server that lives as long as the test. It accepts
@@ -60,6 +65,7 @@ func NewServer(t testing.TB) *Server {
 	s := &Server{
 		t: t, token: "ghp_" + randHex(18), appKey: key, gitRoot: t.TempDir(),
 		repos: map[string]*repoState{}, teams: map[string]map[string]string{}, tokens: map[string]bool{}, nextID: 1000,
+		oauthSecret: randHex(20), oauthCodes: map[string]oauthCode{}, userTokens: map[string]string{},
 	}
 	s.tokens[s.token] = true
 	s.git = gitHandler(s.gitRoot)
@@ -101,6 +107,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if strings.Contains(r.URL.Path, ".git/") {
 		s.serveGit(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/login/oauth/") && s.serveOAuth(w, r) {
 		return
 	}
 	// GitHub Enterprise Server serves the same API under /api/v3.

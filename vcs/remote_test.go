@@ -1,4 +1,4 @@
-package main
+package vcs
 
 import (
 	"strings"
@@ -45,9 +45,9 @@ func TestRepoNameFromURL(t *testing.T) {
 		"ftp://github.com/acme/infra":            "",
 		"git@:acme/infra":                        "",
 	} {
-		got, ok := repoNameFromURL(raw)
+		got, ok := RepoNameFromURL(raw)
 		if got != want || ok != (want != "") {
-			t.Errorf("repoNameFromURL(%q) = %q, %v; want %q", raw, got, ok, want)
+			t.Errorf("RepoNameFromURL(%q) = %q, %v; want %q", raw, got, ok, want)
 		}
 	}
 }
@@ -65,9 +65,9 @@ func TestPickRemote(t *testing.T) {
 		{"none", nil, ""},
 		{"origin without a URL", map[string][]string{"origin": nil, "b": {"b"}}, ""},
 	} {
-		name, _, ok := pickRemote(tc.remotes)
+		name, _, ok := PickRemote(tc.remotes)
 		if ok != (tc.want != "") || (ok && name != tc.want) {
-			t.Errorf("%s: pickRemote = %q, %v; want %q", tc.name, name, ok, tc.want)
+			t.Errorf("%s: PickRemote = %q, %v; want %q", tc.name, name, ok, tc.want)
 		}
 	}
 }
@@ -81,7 +81,7 @@ func FuzzRepoNameFromURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		name, ok := repoNameFromURL(raw)
+		name, ok := RepoNameFromURL(raw)
 		if !ok {
 			if name != "" {
 				t.Fatalf("%q: not ok but named %q", raw, name)
@@ -93,7 +93,7 @@ func FuzzRepoNameFromURL(f *testing.F) {
 			t.Fatalf("%q: bad name %q", raw, name)
 		}
 		for _, back := range []string{"https://github.com/" + name + ".git", "git@github.com:" + name + ".git"} {
-			if again, ok := repoNameFromURL(back); !ok || again != name {
+			if again, ok := RepoNameFromURL(back); !ok || again != name {
 				t.Fatalf("%q: %q → %q, %v; want %q", raw, back, again, ok, name)
 			}
 		}

@@ -1,4 +1,4 @@
-package main
+package vcs
 
 import (
 	"net/url"
@@ -10,13 +10,13 @@ import (
 // its GitHub "owner/name", which plumb serve reads from every webhook. The
 // CLI learns it from the repository's GitHub remote, so a CLI apply and a
 // server plan on one data dir share one state. This file is pure parsing:
-// reading the remotes is selection.go's.
+// reading the remotes is the caller's (cmd/plumb's selection.go).
 
-// pickRemote chooses the remote naming the repository: origin, else the
+// PickRemote chooses the remote naming the repository: origin, else the
 // only remote. remotes maps a remote's name to its URLs (the first is
 // fetched from). ok is false when there is no origin and not exactly one
 // remote, or the chosen one has no URL.
-func pickRemote(remotes map[string][]string) (name, rawURL string, ok bool) {
+func PickRemote(remotes map[string][]string) (name, rawURL string, ok bool) {
 	if urls, has := remotes["origin"]; has {
 		name = "origin"
 		if len(urls) > 0 {
@@ -36,7 +36,7 @@ func pickRemote(remotes map[string][]string) (name, rawURL string, ok bool) {
 	return "", "", false
 }
 
-// repoNameFromURL returns "owner/name" for a GitHub (or GitHub Enterprise,
+// RepoNameFromURL returns "owner/name" for a GitHub (or GitHub Enterprise,
 // any host) remote URL:
 //
 //	https://host[:port]/owner/name[.git][/]   (http too, user info allowed)
@@ -45,7 +45,7 @@ func pickRemote(remotes map[string][]string) (name, rawURL string, ok bool) {
 //
 // Anything else (a local path, a file:// URL, a path deeper than
 // owner/name as GitLab groups have) is not recognised: ok is false.
-func repoNameFromURL(raw string) (string, bool) {
+func RepoNameFromURL(raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
 	var path string
 	if i := strings.Index(raw, "://"); i >= 0 {
@@ -103,8 +103,8 @@ func validRepoPart(s string) bool {
 	return true
 }
 
-// remoteNames lists remotes for a message, sorted.
-func remoteNames(remotes map[string][]string) string {
+// RemoteNames lists remotes for a message, sorted.
+func RemoteNames(remotes map[string][]string) string {
 	names := make([]string, 0, len(remotes))
 	for n := range remotes {
 		names = append(names, n)
