@@ -26,7 +26,7 @@ type rule struct {
 // but the test-only helpers.
 var production = []string{
 	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "jobs", "progress", "vcs", "server", "server/dashboard", "queue",
-	"store", "store/sqlite", "store/postgres", "internal/sqlmigrate",
+	"store", "store/sqlite", "store/postgres", "s3store", "internal/sqlmigrate",
 }
 
 var rules = map[string]rule{
@@ -50,9 +50,11 @@ var rules = map[string]rule{
 	"store/sqlite":        {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest"}},
 	"store/postgres":      {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest", "internal/pgtest"}},
 	"internal/sqlmigrate": {},
+	"s3store":             {imports: []string{""}, tests: []string{"internal/s3test"}},
+	"internal/s3test":     {},
 
 	// The binary: everything, and in its e2e tests the test helpers too.
-	"cmd/plumb": {imports: production, tests: []string{"internal/testenv", "vcs/githubtest", "store/storetest", "internal/releasetest", "internal/pgtest"}},
+	"cmd/plumb": {imports: production, tests: []string{"internal/testenv", "vcs/githubtest", "store/storetest", "internal/releasetest", "internal/pgtest", "internal/s3test"}},
 
 	// Test-only helpers follow the same inward rule as their users: at most
 	// the root.

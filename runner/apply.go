@@ -83,7 +83,7 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 	}
 	planPath := filepath.Join(planDir, planFile)
 	if !meta.HasChanges {
-		os.Remove(planPath)
+		r.removePlan(ctx, filepath.Base(planDir))
 		run.Status = plumb.RunNoChanges
 		return nil
 	}
@@ -94,7 +94,7 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 	defer w.close()
 	run.Engine, run.EngineVersion = w.bin.Engine, w.bin.VersionString()
 	// The saved plan holds real values: it goes as soon as it is used.
-	defer os.Remove(planPath)
+	defer r.removePlan(ctx, filepath.Base(planDir))
 	// usablePlan compared engines already; checked again on the binary
 	// prepare chose, in case the two choices ever part.
 	if why := meta.engineDiffers(w.bin); why != "" {
@@ -125,6 +125,9 @@ func (r *Runner) usablePlan(ctx context.Context, t Target, plan *plumb.Run) (str
 	}
 	if plan.Kind != plumb.RunPlan && plan.Kind != plumb.RunApply || (plan.Status != plumb.RunChanges && plan.Status != plumb.RunNoChanges) {
 		return "", fmt.Sprintf("run %s is not a successful plan", plan.ID)
+	}
+	if err := r.fetch(ctx, plan.ID); err != nil {
+		return "", fmt.Sprintf("plan %s could not be fetched from the artifact store: %v", plan.ID, err)
 	}
 	dir := r.runDir(plan.ID)
 	meta, err := readMeta(dir)

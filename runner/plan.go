@@ -34,6 +34,9 @@ func (r *Runner) planStarted(ctx context.Context, t Target, progress io.Writer, 
 	}
 	err = r.plan(ctx, t, run, finish.log, finish)
 	if err == nil {
+		err = r.share(ctx, run.ID)
+	}
+	if err == nil {
 		if n := r.supersede(ctx, t, run); n > 0 {
 			finish.log.note(fmt.Sprintf("deleted %d older saved plan(s) of %s by %s: this plan supersedes them", n, t.Project.Name, t.Trigger))
 		}

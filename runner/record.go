@@ -3,8 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,7 +50,7 @@ func (r *Runner) DiscardPlans(ctx context.Context, repo, trigger string) int {
 		if run.Trigger != trigger {
 			continue
 		}
-		if err := os.Remove(filepath.Join(r.runDir(run.ID), planFile)); err == nil {
+		if r.removePlan(ctx, run.ID) {
 			n++
 		}
 	}
@@ -85,7 +83,7 @@ func (r *Runner) supersede(ctx context.Context, t Target, latest *plumb.Run) int
 		if run.ID == latest.ID || !run.CreatedAt.Before(latest.CreatedAt) {
 			continue
 		}
-		if err := os.Remove(filepath.Join(r.runDir(run.ID), planFile)); err == nil {
+		if r.removePlan(ctx, run.ID) {
 			n++
 		}
 	}
@@ -130,7 +128,7 @@ func (r *Runner) RecoverInterrupted(ctx context.Context) (int, error) {
 			return n, err
 		}
 		// A saved plan of an interrupted run is not trusted.
-		os.Remove(filepath.Join(r.runDir(run.ID), planFile))
+		r.removePlan(ctx, run.ID)
 		n++
 		if run.Error != interruptedApplyMsg {
 			continue

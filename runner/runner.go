@@ -36,6 +36,9 @@ type Runner struct {
 	finished func(*plumb.Run)
 	policy   *PolicyCheck // see SetPolicy (policy.go)
 
+	// artifacts is the store replicas share (Config.Artifacts), or nil.
+	artifacts plumb.Artifacts
+
 	pool chan struct{}
 	// readBacks bounds saved plans being read back (`show -json`) once
 	// their worker slot is freed: as many as there are workers, so a slow
@@ -76,6 +79,9 @@ type Config struct {
 	Now             func() time.Time
 	// Finished, if set, hears about every run that ends (for metrics).
 	Finished func(*plumb.Run)
+	// Artifacts, if set, is the store every replica shares: plans are
+	// copied there when made and fetched from there to be applied.
+	Artifacts plumb.Artifacts
 }
 
 // New returns a Runner for cfg.
@@ -91,18 +97,19 @@ func New(cfg Config) (*Runner, error) {
 		return nil, fmt.Errorf("runner: data dir: %w", err)
 	}
 	r := &Runner{
-		dataDir:  abs,
-		store:    cfg.Store,
-		engines:  cfg.Engines,
-		fetcher:  cfg.Fetcher,
-		redactor: cfg.Redactor,
-		logger:   cfg.Logger,
-		now:      cfg.Now,
-		grace:    cfg.Grace,
-		defaults: cfg.DefaultVersions,
-		finished: cfg.Finished,
-		keys:     newKeyedMutex(),
-		trees:    newWorktrees(filepath.Join(abs, "worktrees")),
+		dataDir:   abs,
+		store:     cfg.Store,
+		engines:   cfg.Engines,
+		fetcher:   cfg.Fetcher,
+		redactor:  cfg.Redactor,
+		logger:    cfg.Logger,
+		now:       cfg.Now,
+		grace:     cfg.Grace,
+		defaults:  cfg.DefaultVersions,
+		finished:  cfg.Finished,
+		artifacts: cfg.Artifacts,
+		keys:      newKeyedMutex(),
+		trees:     newWorktrees(filepath.Join(abs, "worktrees")),
 	}
 	if r.redactor == nil {
 		r.redactor = plumb.NewRedactor()

@@ -6,6 +6,7 @@
 #                                    plumb `--bin-dir $PLUMB_TOOLS_DIR/engines` and a project's `version`
 #                                    constraint picks among them, newest matching first
 #   conftest                         conftest, the reference `plumb policy test` is checked against
+#   minio                            MinIO, the S3-compatible server of the artifact tests
 #                                    (outside bin/: not on PATH, which holds only the engines)
 #   cache/<tool>/<version>/...       versioned builds; a second run only checks them
 #   mirror/<host>/hashicorp/...      filesystem provider mirror for both registry hosts
@@ -29,6 +30,9 @@ TOFU_VERSIONS="1.10.6 1.12.6"
 TERRAFORM_VERSION=1.5.7
 TIME_VERSION=0.14.2
 CONFTEST_VERSION=0.71.1
+# MinIO, the S3-compatible server the artifact tests run against
+# (internal/s3test). The module proxy serves it only at pseudo-versions.
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 # The stand-in binary is published under each of these addresses (type/version).
 STANDIN_AS="null/3.2.4 random/3.7.2 local/2.5.3"
 PLATFORM=$(go env GOOS)_$(go env GOARCH)
@@ -179,6 +183,19 @@ mirror() {
   done
 }
 
+# A test-only server, never linked into plumb (MinIO is AGPL): built once
+# per version, as conftest is.
+install_minio() {
+  local out=$TOOLS/cache/minio/$MINIO_VERSION
+  if [ -x "$out/minio" ]; then
+    say "minio $MINIO_VERSION cached"
+  else
+    mkdir -p "$out"
+    timed "minio $MINIO_VERSION" env GOBIN="$out" go install "github.com/minio/minio@$MINIO_VERSION"
+  fi
+  link "$out/minio" "$TOOLS/minio"
+}
+
 # The tests of store/postgres and of the queue on PostgreSQL start a
 # throwaway cluster from /usr/lib/postgresql/N/bin (internal/pgtest).
 install_postgres() {
@@ -230,6 +247,7 @@ prune_engines
 install_time
 install_standin
 install_conftest
+install_minio
 install_postgres
 write_config
 say "ready in $((SECONDS - start))s: . $TOOLS/env.sh"

@@ -1,0 +1,22 @@
+package plumb
+
+import "context"
+
+// Artifacts keeps the files of runs where every replica can reach them:
+// saved plans, their meta, their redacted text and run logs, so a plan made
+// on one replica is applied on another. Keys are slash-separated paths
+// relative to the store's root, such as "runs/<id>/plan.tfplan". The data
+// dir stays each replica's working copy; Artifacts is the shared one.
+//
+// Saved plans hold real values: an implementation keeps what it stores
+// unreadable to anyone holding only the storage (encrypted at rest).
+type Artifacts interface {
+	// Put stores data under key, replacing what was there.
+	Put(ctx context.Context, key string, data []byte) error
+	// Get returns what key holds; ENOTFOUND when nothing does.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Delete removes key; deleting what is not there is no error.
+	Delete(ctx context.Context, key string) error
+	// Ready says whether the store answers (for /readyz).
+	Ready(ctx context.Context) error
+}
