@@ -95,7 +95,7 @@ section_webhook() {
 section_merge() {
   echo "merge: plumb serve on the GitHub test server, 3 merged one-project pull requests; raw 'tofu apply' of the same change in a copy" >&2
   local out overhead latency raw
-  if ! out=$(. .tools/env.sh && go test -run '^$' -bench MergeApplyLatency -benchtime 3x ./cmd/plumb); then
+  if ! out=$(. .tools/env.sh && PLUMB_BENCH_TOFU=$PLUMB_TOOLS_DIR/engines/tofu_1.12.6 go test -run '^$' -bench MergeApplyLatency -benchtime 3x ./cmd/plumb); then
     echo "$out" >&2
     return 1
   fi
@@ -109,9 +109,9 @@ section_merge() {
 
 # --- plan: pull request opened to plan comment, against raw tofu init + plan ---
 section_plan() {
-  echo "plan: plumb serve on the GitHub test server, 3 one-project pull requests; raw 'tofu init && tofu plan -out' of the same change in a copy" >&2
+  echo "plan: plumb serve on the GitHub test server, 3 one-project pull requests; raw 'tofu init && tofu plan -out' of the same change in a copy (OpenTofu 1.12.6 on both sides)" >&2
   local out overhead latency raw
-  if ! out=$(. .tools/env.sh && go test -run '^$' -bench PRPlanLatency -benchtime 3x ./cmd/plumb); then
+  if ! out=$(. .tools/env.sh && PLUMB_BENCH_TOFU=$PLUMB_TOOLS_DIR/engines/tofu_1.12.6 go test -run '^$' -bench PRPlanLatency -benchtime 3x ./cmd/plumb); then
     echo "$out" >&2
     return 1
   fi

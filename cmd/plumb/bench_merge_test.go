@@ -68,6 +68,16 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	}
 	w.rawEnv = append(testenv.Env(b), "TF_VAR_out_dir="+b.TempDir())
 	env := append(testenv.Env(b), "TF_VAR_out_dir="+b.TempDir(), "PLUMB_GITHUB_TOKEN="+w.gh.Token())
+	// PLUMB_BENCH_TOFU (scripts/bench.sh: the newest OpenTofu built) runs
+	// on both sides: the raw yardstick, and plumb, for which it is the
+	// newest engine installed, so the one a project without a version picks.
+	if tofu := os.Getenv("PLUMB_BENCH_TOFU"); tofu != "" {
+		dir := b.TempDir()
+		if err := os.Symlink(tofu, filepath.Join(dir, "tofu")); err != nil {
+			b.Fatal(err)
+		}
+		w.tofu, env = tofu, append(env, "PLUMB_BIN_DIR="+dir)
+	}
 	w.s = startServe(b, w.data, env, "--webhook-secret", githubtest.Secret, "--github-url", w.gh.EnterpriseURL())
 	w.db = openStore(b, w.data)
 	return w
