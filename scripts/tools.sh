@@ -13,9 +13,10 @@
 #   terraformrc                      CLI config that uses only that mirror (never the network)
 #   env.sh                           `. .tools/env.sh` to use all of it by hand
 # Outside it, when missing: Debian's postgresql (the server binaries the tests
-# start a throwaway PostgreSQL from; no server is left running).
+# start a throwaway PostgreSQL from; no server is left running) and chromium
+# (the dashboard's browser tests).
 # The only network it needs is the Go module proxy, and only on the first run
-# (and Debian's mirror, once, when postgresql is missing).
+# (and Debian's mirror, once, when postgresql or chromium is missing).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -212,6 +213,22 @@ install_postgres() {
     die "apt-get install postgresql failed"
 }
 
+# The dashboard's browser tests drive Debian's headless chromium
+# (cmd/plumb, chromedp).
+install_chromium() {
+  if command -v chromium >/dev/null; then
+    say "chromium present"
+    return 0
+  fi
+  command -v apt-get >/dev/null || die "no chromium on PATH and no apt-get: install Chromium (the browser tests need it)"
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  say "installing Debian's chromium ..."
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium ||
+    { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } ||
+    die "apt-get install chromium failed"
+}
+
 write_config() {
   # No plugin_cache_dir: two inits sharing one cache crash tofu; the runner shares providers itself.
   cat >"$TOOLS/terraformrc.tmp" <<EOF
@@ -249,5 +266,6 @@ install_standin
 install_conftest
 install_minio
 install_postgres
+install_chromium
 write_config
 say "ready in $((SECONDS - start))s: . $TOOLS/env.sh"

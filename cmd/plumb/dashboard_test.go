@@ -45,7 +45,13 @@ const (
 
 func newDashWorld(t *testing.T) *dashWorld {
 	t.Helper()
-	w := &dashWorld{t: t, gh: githubtest.NewServer(t), data: t.TempDir(), red: plumb.NewRedactor(canary)}
+	return newDashWorldOn(t, t.TempDir(), plumb.NewRedactor(canary))
+}
+
+// newDashWorldOn serves the store in data, redacting with red.
+func newDashWorldOn(t *testing.T, data string, red *plumb.Redactor) *dashWorld {
+	t.Helper()
+	w := &dashWorld{t: t, gh: githubtest.NewServer(t), data: data, red: red}
 	db, err := sqlite.Open(t.Context(), filepath.Join(w.data, "plumb.db"))
 	if err != nil {
 		t.Fatal(err)

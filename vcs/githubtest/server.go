@@ -112,6 +112,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/login/oauth/") && s.serveOAuth(w, r) {
 		return
 	}
+	if r.URL.Path == "/favicon.ico" { // a browser on the authorize page asks
+		http.NotFound(w, r)
+		return
+	}
 	// GitHub Enterprise Server serves the same API under /api/v3.
 	if p, ok := strings.CutPrefix(r.URL.Path, "/api/v3/"); ok {
 		r = r.WithContext(context.WithValue(r.Context(), prefixKey{}, "/api/v3"))
