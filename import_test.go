@@ -25,7 +25,7 @@ type rule struct {
 // production lists every package cmd/plumb may wire together: everything
 // but the test-only helpers.
 var production = []string{
-	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "jobs", "progress", "vcs", "server", "server/dashboard", "queue",
+	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "jobs", "progress", "vcs", "server", "server/dashboard", "queue",
 	"store", "store/sqlite", "store/postgres", "s3store", "internal/sqlmigrate",
 }
 
@@ -35,11 +35,12 @@ var rules = map[string]rule{
 	"policy":         {imports: []string{""}},
 	"drift":          {imports: []string{""}},
 	"engine":         {imports: []string{""}, tests: []string{"internal/testenv", "internal/releasetest"}},
-	"runner":         {imports: []string{"", "planner", "policy", "drift", "engine", "runner/planout"}, tests: []string{"internal/testenv"}},
+	"runner":         {imports: []string{"", "planner", "policy", "drift", "engine", "runner/planout", "runner/rootmod"}, tests: []string{"internal/testenv"}},
 	"runner/planout": {imports: []string{""}},
-	"jobs":           {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout"}, tests: []string{"internal/testenv"}},
+	"runner/rootmod": {},
+	"jobs":           {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod"}, tests: []string{"internal/testenv"}},
 	// The CLI's terminal view of a batch of runs.
-	"progress": {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout"}},
+	"progress": {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod"}},
 
 	// Adapters: each reaches plumb only through the root.
 	"vcs":                 {imports: []string{""}, tests: []string{"internal/testenv", "vcs/githubtest"}},

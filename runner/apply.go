@@ -104,7 +104,7 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 		return fmt.Errorf("apply: %w", err)
 	}
 	run.Status = plumb.RunApplied
-	if !w.cfg.hasBackend {
+	if !w.cfg.HasBackend {
 		// State holds real values; the engine writes it world-readable.
 		sf := stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project))
 		for _, f := range []string{sf, sf + ".backup"} {

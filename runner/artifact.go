@@ -11,6 +11,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
+	"github.com/plumbhq/plumb/runner/rootmod"
 )
 
 // A plan artifact is kept per run under <data>/runs/<id>/: the saved plan
@@ -68,7 +69,7 @@ func (r *Runner) applyBinary(ctx context.Context, t Target) (engine.Binary, erro
 	if kind == "" {
 		kind = plumb.EngineTofu
 	}
-	var cfg rootConfig
+	var cfg rootmod.Config
 	if t.Project.Version == "" {
 		// required_version is read where prepare reads it, in the commit's
 		// worktree: written once per commit, so prepare then reuses it.
@@ -78,7 +79,7 @@ func (r *Runner) applyBinary(ctx context.Context, t Target) (engine.Binary, erro
 			return engine.Binary{}, err
 		}
 		defer release()
-		cfg = readRootConfig(filepath.Join(root, filepath.FromSlash(t.Project.Dir)), nil, kind == plumb.EngineTofu)
+		cfg = rootmod.Read(filepath.Join(root, filepath.FromSlash(t.Project.Dir)), nil, kind == plumb.EngineTofu)
 	}
 	return r.engineFor(ctx, t.Project, kind, cfg)
 }

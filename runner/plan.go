@@ -73,7 +73,7 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	}
 	// The state this plan starts from, for apply's stale-plan check.
 	stateDigest := ""
-	if !w.cfg.hasBackend {
+	if !w.cfg.HasBackend {
 		stateDigest = fileDigest(stateFile(r.stateDir(t.Repo, t.Project.Dir), workspaceOf(t.Project)))
 	}
 	events := ""

@@ -17,6 +17,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
+	"github.com/plumbhq/plumb/runner/rootmod"
 )
 
 // Runner executes runs. Configure the exported fields, then call New's
@@ -197,9 +198,9 @@ func (r *Runner) AdoptState(from, to, dir string) (bool, error) {
 	// override counts as a project with a backend, so the override naming
 	// the old place would be kept: remove it and the next run writes the
 	// new one.
-	stale, _ := filepath.Glob(filepath.Join(r.trees.root, "*", filepath.FromSlash(dir), backendOverride))
+	stale, _ := filepath.Glob(filepath.Join(r.trees.root, "*", filepath.FromSlash(dir), rootmod.BackendOverride))
 	for _, f := range stale {
-		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), hclString(filepath.Join(old, "terraform.tfstate"))) {
+		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), rootmod.HCLString(filepath.Join(old, "terraform.tfstate"))) {
 			if err := os.Remove(f); err != nil {
 				return true, fmt.Errorf("move state of %s: %w", dir, err)
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
+	"github.com/plumbhq/plumb/runner/rootmod"
 )
 
 // Target is one project at one commit: what a run acts on.
@@ -57,7 +58,7 @@ type workdir struct {
 	dir     string // the project directory inside the worktree
 	dataDir string // per project+workspace: TF_DATA_DIR, init fingerprint
 	bin     engine.Binary
-	cfg     rootConfig
+	cfg     rootmod.Config
 	tf      *tfexec.Terraform
 	varFile string // "" or a 0600 var file to delete after the run
 	release func() // gives the worktree back for pruning
@@ -66,11 +67,6 @@ type workdir struct {
 	log           io.Writer         // the run log the engine writes to
 	env           map[string]string // what terraform-exec was given, for the plan plumb starts itself
 }
-
-// backendOverride is the file plumb writes into its own worktree (never the
-// user's tree) so a project with no backend keeps its state in plumb's data
-// dir and a plan and an apply in different worktrees see the same state.
-const backendOverride = "zz_plumb_backend_override.tf"
 
 // prepare materialises the commit, picks the engine, wires the backend and
 // runs init when its inputs changed. Engine output goes to log.
@@ -105,12 +101,12 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	for _, m := range t.Project.Modules {
 		modDirs = append(modDirs, filepath.Join(root, filepath.FromSlash(m)))
 	}
-	w.cfg = readRootConfig(dir, modDirs, kind == plumb.EngineTofu)
+	w.cfg = rootmod.Read(dir, modDirs, kind == plumb.EngineTofu)
 
 	if w.bin, err = r.engineFor(ctx, t.Project, kind, w.cfg); err != nil {
 		return nil, err
 	}
-	if !w.cfg.hasBackend {
+	if !w.cfg.HasBackend {
 		if err := writeBackendOverride(dir, r.stateDir(t.Repo, t.Project.Dir)); err != nil {
 			return nil, err
 		}
@@ -151,10 +147,10 @@ func (w *workdir) close() {
 // When no installed binary matches, the fetcher (if any) downloads the
 // newest matching release into the data dir, verified, or finds the one
 // it downloaded before.
-func (r *Runner) engineFor(ctx context.Context, p plumb.Project, kind plumb.Engine, cfg rootConfig) (engine.Binary, error) {
+func (r *Runner) engineFor(ctx context.Context, p plumb.Project, kind plumb.Engine, cfg rootmod.Config) (engine.Binary, error) {
 	constraint := p.Version
 	if constraint == "" {
-		constraint = cfg.requiredVersion
+		constraint = cfg.RequiredVersion
 	}
 	if constraint == "" {
 		constraint = r.defaults[kind]
@@ -178,14 +174,14 @@ func (r *Runner) engineFor(ctx context.Context, p plumb.Project, kind plumb.Engi
 // newExec wires terraform-exec to the project: plumb's environment (with
 // TF_VAR_* moved to a 0600 var file), its data dir and the run log.
 func (r *Runner) newExec(ctx context.Context, w *workdir, runDir string, log io.Writer) error {
-	env, vars := splitVarEnv(r.env)
-	for _, name := range w.cfg.sensitiveVars {
+	env, vars := rootmod.SplitVarEnv(r.env)
+	for _, name := range w.cfg.SensitiveVars {
 		if v := vars[name]; v != "" {
 			r.redactor.Add(v)
 		}
 	}
 	var err error
-	if w.varFile, err = writeVarFile(filepath.Join(runDir, "env.auto.tfvars"), vars, w.cfg.varTypes); err != nil {
+	if w.varFile, err = rootmod.WriteVarFile(filepath.Join(runDir, "env.auto.tfvars"), vars, w.cfg.VarTypes); err != nil {
 		return err
 	}
 	env = tfexec.CleanEnv(env)
@@ -217,8 +213,8 @@ func writeBackendOverride(dir, stateDir string) error {
 		return err
 	}
 	body := fmt.Sprintf("# Written by plumb into its own worktree: this project has no backend, so\n# plumb keeps its state. Never committed.\nterraform {\n  backend \"local\" {\n    path          = %s\n    workspace_dir = %s\n  }\n}\n",
-		hclString(filepath.Join(stateDir, "terraform.tfstate")), hclString(filepath.Join(stateDir, "workspaces")))
-	return writeFileAtomic(filepath.Join(dir, backendOverride), []byte(body), 0o644)
+		rootmod.HCLString(filepath.Join(stateDir, "terraform.tfstate")), rootmod.HCLString(filepath.Join(stateDir, "workspaces")))
+	return writeFileAtomic(filepath.Join(dir, rootmod.BackendOverride), []byte(body), 0o644)
 }
 
 // writeFileAtomic replaces path whole, so concurrent runs of the same
@@ -249,8 +245,8 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // its own (engines and workspaces of one directory may differ) and it is
 // put in place before every run.
 func (r *Runner) init(ctx context.Context, w *workdir, log io.Writer) error {
-	fingerprint := strings.Join([]string{w.bin.Path, w.bin.VersionString(), w.cfg.initInputs,
-		r.env["TF_CLI_CONFIG_FILE"], fileDigest(r.env["TF_CLI_CONFIG_FILE"]), fileDigest(filepath.Join(w.dir, backendOverride))}, "\n")
+	fingerprint := strings.Join([]string{w.bin.Path, w.bin.VersionString(), w.cfg.InitInputs,
+		r.env["TF_CLI_CONFIG_FILE"], fileDigest(r.env["TF_CLI_CONFIG_FILE"]), fileDigest(filepath.Join(w.dir, rootmod.BackendOverride))}, "\n")
 	fpPath := filepath.Join(w.dataDir, "init.fingerprint")
 	savedLock := filepath.Join(w.dataDir, "lock.hcl")
 	repoLock := filepath.Join(w.dir, ".terraform.lock.hcl")

@@ -1,4 +1,4 @@
-package runner
+package rootmod
 
 import (
 	"crypto/sha256"
@@ -14,22 +14,27 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// rootConfig is what a run needs to know about a root module before the
+// BackendOverride is the file plumb writes into its own worktree (never the
+// user's tree) so a project with no backend keeps its state in plumb's data
+// dir and a plan and an apply in different worktrees see the same state.
+const BackendOverride = "zz_plumb_backend_override.tf"
+
+// Config is what a run needs to know about a root module before the
 // engine reads it: whether it brings its own backend, which engine
 // version it asks for, how its variables are typed, and a fingerprint of
 // everything `init` depends on.
-type rootConfig struct {
-	hasBackend      bool
-	requiredVersion string
-	// varTypes maps each declared variable to its type expression ("" when
+type Config struct {
+	HasBackend      bool
+	RequiredVersion string
+	// VarTypes maps each declared variable to its type expression ("" when
 	// untyped), so TF_VAR_* values reach the engine with env semantics.
-	varTypes map[string]string
-	// sensitiveVars are the variables declared sensitive = true: their
+	VarTypes map[string]string
+	// SensitiveVars are the variables declared sensitive = true: their
 	// TF_VAR_* values are secrets to scrub whatever the plan is read from.
-	sensitiveVars []string
-	// initInputs hashes the terraform and module blocks of the root and its
+	SensitiveVars []string
+	// InitInputs hashes the terraform and module blocks of the root and its
 	// local modules: when it is unchanged, `init` would do nothing new.
-	initInputs string
+	InitInputs string
 }
 
 var topSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -79,17 +84,17 @@ func configFiles(dir string, tofu bool) []string {
 	return names
 }
 
-// readRootConfig reads the root module in dir and the local module dirs it
+// Read reads the root module in dir and the local module dirs it
 // calls. Files that do not parse are hashed whole and otherwise skipped:
 // the engine reports them properly.
-func readRootConfig(dir string, moduleDirs []string, tofu bool) rootConfig {
-	cfg := rootConfig{varTypes: map[string]string{}}
+func Read(dir string, moduleDirs []string, tofu bool) Config {
+	cfg := Config{VarTypes: map[string]string{}}
 	h := sha256.New()
 	p := hclparse.NewParser()
 	for i, d := range append([]string{dir}, moduleDirs...) {
 		root := i == 0
 		for _, name := range configFiles(d, tofu) {
-			if root && name == backendOverride {
+			if root && name == BackendOverride {
 				continue // plumb's own, left by an earlier run in this worktree: not the project's backend
 			}
 			path := filepath.Join(d, name)
@@ -117,7 +122,7 @@ func readRootConfig(dir string, moduleDirs []string, tofu bool) rootConfig {
 			}
 		}
 	}
-	cfg.initInputs = hex.EncodeToString(h.Sum(nil))
+	cfg.InitInputs = hex.EncodeToString(h.Sum(nil))
 	return cfg
 }
 
@@ -137,7 +142,7 @@ func hashInitBlocks(write func([]byte) (int, error), f *hcl.File, src []byte) {
 	}
 }
 
-func (cfg *rootConfig) readTop(f *hcl.File, src []byte) {
+func (cfg *Config) readTop(f *hcl.File, src []byte) {
 	content, _, _ := f.Body.PartialContent(topSchema)
 	if content == nil {
 		return
@@ -150,11 +155,11 @@ func (cfg *rootConfig) readTop(f *hcl.File, src []byte) {
 				continue
 			}
 			if len(tc.Blocks) > 0 {
-				cfg.hasBackend = true
+				cfg.HasBackend = true
 			}
 			if a, ok := tc.Attributes["required_version"]; ok {
 				if v, diags := a.Expr.Value(nil); !diags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
-					cfg.requiredVersion = v.AsString()
+					cfg.RequiredVersion = v.AsString()
 				}
 			}
 		case "variable":
@@ -171,11 +176,11 @@ func (cfg *rootConfig) readTop(f *hcl.File, src []byte) {
 				}
 				if a, ok := vc.Attributes["sensitive"]; ok {
 					if v, diags := a.Expr.Value(nil); !diags.HasErrors() && v.Type() == cty.Bool && v.IsKnown() && !v.IsNull() && v.True() {
-						cfg.sensitiveVars = append(cfg.sensitiveVars, b.Labels[0])
+						cfg.SensitiveVars = append(cfg.SensitiveVars, b.Labels[0])
 					}
 				}
 			}
-			cfg.varTypes[b.Labels[0]] = typ
+			cfg.VarTypes[b.Labels[0]] = typ
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package runner
+package rootmod
 
 import (
 	"os"
@@ -17,8 +17,8 @@ func TestHCLString(t *testing.T) {
 		"ünïcødé":        `"ünïcødé"`,
 	}
 	for in, want := range cases {
-		if got := hclString(in); got != want {
-			t.Errorf("hclString(%q) = %s, want %s", in, got, want)
+		if got := HCLString(in); got != want {
+			t.Errorf("HCLString(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
@@ -28,9 +28,9 @@ func TestWriteVarFile(t *testing.T) {
 	path := filepath.Join(dir, "v.tfvars")
 	vars := map[string]string{"name": `x"y`, "count": "3", "tags": `{ a = "b" }`, "undeclared": "zzz", "json_list": `["a"]`}
 	types := map[string]string{"name": "", "count": "number", "tags": "map(string)", "json_list": `"list(string)"`}
-	got, err := writeVarFile(path, vars, types)
+	got, err := WriteVarFile(path, vars, types)
 	if err != nil || got != path {
-		t.Fatalf("writeVarFile = %q, %v", got, err)
+		t.Fatalf("WriteVarFile = %q, %v", got, err)
 	}
 	data, _ := os.ReadFile(path)
 	want := "# Written by plumb from TF_VAR_* for one run; deleted after it.\ncount = \"3\"\njson_list = [\"a\"]\nname = \"x\\\"y\"\ntags = { a = \"b\" }\n"
@@ -40,7 +40,7 @@ func TestWriteVarFile(t *testing.T) {
 	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
 		t.Errorf("var file mode %v, want 0600", info.Mode().Perm())
 	}
-	if got, err := writeVarFile(filepath.Join(dir, "none"), map[string]string{"x": "1"}, map[string]string{}); got != "" || err != nil {
+	if got, err := WriteVarFile(filepath.Join(dir, "none"), map[string]string{"x": "1"}, map[string]string{}); got != "" || err != nil {
 		t.Errorf("nothing declared: got %q, %v; want no file", got, err)
 	}
 }

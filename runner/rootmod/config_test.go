@@ -1,4 +1,4 @@
-package runner
+package rootmod
 
 import (
 	"os"
@@ -28,23 +28,23 @@ func TestReadRootConfig(t *testing.T) {
 		"notes.md":       "not config",
 		"sub/ignored.tf": "variable \"z\" {}",
 	})
-	cfg := readRootConfig(dir, nil, true)
-	if !cfg.hasBackend {
+	cfg := Read(dir, nil, true)
+	if !cfg.HasBackend {
 		t.Error("the .tofu backend was not seen")
 	}
-	if cfg.requiredVersion != ">= 1.8" {
-		t.Errorf("required_version = %q", cfg.requiredVersion)
+	if cfg.RequiredVersion != ">= 1.8" {
+		t.Errorf("required_version = %q", cfg.RequiredVersion)
 	}
 	want := map[string]string{"a": "", "b": "list(string)", "c": `"number"`}
 	for k, v := range want {
-		if cfg.varTypes[k] != v {
-			t.Errorf("var %s type = %q, want %q", k, cfg.varTypes[k], v)
+		if cfg.VarTypes[k] != v {
+			t.Errorf("var %s type = %q, want %q", k, cfg.VarTypes[k], v)
 		}
 	}
-	if _, ok := cfg.varTypes["z"]; ok {
+	if _, ok := cfg.VarTypes["z"]; ok {
 		t.Error("a subdirectory's variable was read as the root's")
 	}
-	if readRootConfig(dir, nil, false).hasBackend {
+	if Read(dir, nil, false).HasBackend {
 		t.Error("terraform reads backend.tf, not backend.tofu: no backend expected")
 	}
 }
@@ -57,10 +57,11 @@ func TestRootConfigIgnoresPlumbsOwnBackendOverride(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte("resource \"null_resource\" \"a\" {}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeBackendOverride(dir, t.TempDir()); err != nil {
+	override := "terraform {\n  backend \"local\" {\n    path = \"/var/plumb/state/terraform.tfstate\"\n  }\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, BackendOverride), []byte(override), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if readRootConfig(dir, nil, true).hasBackend {
+	if Read(dir, nil, true).HasBackend {
 		t.Error("plumb's own backend override was taken for the project's backend")
 	}
 }
@@ -74,13 +75,13 @@ func TestInitInputsIgnoreResourceEdits(t *testing.T) {
 		"main.tf":     "terraform {\n  required_providers {\n    null = { source = \"hashicorp/null\" }\n  }\n}\nmodule \"m\" {\n  source = \"./mod\"\n}\nresource \"null_resource\" \"a\" {}\n",
 		"mod/main.tf": "resource \"null_resource\" \"b\" {}\n",
 	})
-	before := readRootConfig(dir, []string{mod}, true).initInputs
+	before := Read(dir, []string{mod}, true).InitInputs
 	writeFiles(t, dir, map[string]string{"main.tf": "terraform {\n  required_providers {\n    null = { source = \"hashicorp/null\" }\n  }\n}\nmodule \"m\" {\n  source = \"./mod\"\n}\nresource \"null_resource\" \"a\" {\n  triggers = { x = \"1\" }\n}\n"})
-	if got := readRootConfig(dir, []string{mod}, true).initInputs; got != before {
+	if got := Read(dir, []string{mod}, true).InitInputs; got != before {
 		t.Error("editing a resource changed the init fingerprint")
 	}
 	writeFiles(t, dir, map[string]string{"mod/main.tf": "terraform {\n  required_providers {\n    random = { source = \"hashicorp/random\" }\n  }\n}\n"})
-	if got := readRootConfig(dir, []string{mod}, true).initInputs; got == before {
+	if got := Read(dir, []string{mod}, true).InitInputs; got == before {
 		t.Error("a module's new provider did not change the init fingerprint")
 	}
 }
@@ -92,7 +93,7 @@ func TestInitInputsStableAcrossWorktrees(t *testing.T) {
 	for range 2 {
 		dir := t.TempDir()
 		writeFiles(t, dir, map[string]string{"main.tf": "module \"m\" {\n  source = \"./mod\"\n}\n", "mod/main.tf": "terraform {}\n"})
-		got = append(got, readRootConfig(dir, []string{filepath.Join(dir, "mod")}, true).initInputs)
+		got = append(got, Read(dir, []string{filepath.Join(dir, "mod")}, true).InitInputs)
 	}
 	if got[0] != got[1] {
 		t.Error("the same tree in two worktrees gave two init fingerprints")

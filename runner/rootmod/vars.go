@@ -1,4 +1,4 @@
-package runner
+package rootmod
 
 import (
 	"fmt"
@@ -13,9 +13,9 @@ import (
 // expression. Untyped variables take the literal string too.
 var primitiveTypes = map[string]bool{"": true, "string": true, "number": true, "bool": true}
 
-// splitVarEnv takes TF_VAR_* out of env. terraform-exec refuses them in
-// SetEnv, so they travel in a var file instead (see writeVarFile).
-func splitVarEnv(env map[string]string) (rest, vars map[string]string) {
+// SplitVarEnv takes TF_VAR_* out of env. terraform-exec refuses them in
+// SetEnv, so they travel in a var file instead (see WriteVarFile).
+func SplitVarEnv(env map[string]string) (rest, vars map[string]string) {
 	rest = make(map[string]string, len(env))
 	vars = map[string]string{}
 	for k, v := range env {
@@ -28,11 +28,11 @@ func splitVarEnv(env map[string]string) (rest, vars map[string]string) {
 	return rest, vars
 }
 
-// writeVarFile writes the TF_VAR_* values the root module declares as a
+// WriteVarFile writes the TF_VAR_* values the root module declares as a
 // 0600 .tfvars file with the same meaning the environment would have given
 // them. Undeclared ones are left out, as the engine ignores them in the
 // environment. It returns "" when there is nothing to write.
-func writeVarFile(path string, vars map[string]string, types map[string]string) (string, error) {
+func WriteVarFile(path string, vars map[string]string, types map[string]string) (string, error) {
 	names := make([]string, 0, len(vars))
 	for name := range vars {
 		if _, declared := types[name]; declared {
@@ -52,7 +52,7 @@ func writeVarFile(path string, vars map[string]string, types map[string]string) 
 		}
 		v := vars[name]
 		if primitiveTypes[typ] {
-			v = hclString(v)
+			v = HCLString(v)
 		}
 		fmt.Fprintf(&b, "%s = %s\n", name, v)
 	}
@@ -62,9 +62,9 @@ func writeVarFile(path string, vars map[string]string, types map[string]string) 
 	return path, nil
 }
 
-// hclString quotes s as an HCL string literal, escaping template sequences
+// HCLString quotes s as an HCL string literal, escaping template sequences
 // so the value arrives verbatim.
-func hclString(s string) string {
+func HCLString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for i, r := range s {
