@@ -25,8 +25,8 @@ type rule struct {
 // production lists every package cmd/plumb may wire together: everything
 // but the test-only helpers.
 var production = []string{
-	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "jobs", "progress", "vcs", "server", "server/dashboard", "queue",
-	"store", "store/sqlite", "store/postgres", "s3store", "internal/sqlmigrate",
+	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "jobs", "progress", "vcs", "vcs/markdown", "server", "server/dashboard", "queue",
+	"store", "store/sqlite", "store/postgres", "s3store", "internal/sqlmigrate", "internal/flagsource",
 }
 
 var rules = map[string]rule{
@@ -43,7 +43,8 @@ var rules = map[string]rule{
 	"progress": {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod"}},
 
 	// Adapters: each reaches plumb only through the root.
-	"vcs":                 {imports: []string{""}, tests: []string{"internal/testenv", "vcs/githubtest"}},
+	"vcs":                 {imports: []string{"", "vcs/markdown"}, tests: []string{"internal/testenv", "vcs/githubtest"}},
+	"vcs/markdown":        {imports: []string{""}},
 	"server":              {imports: []string{"", "server/dashboard"}},
 	"server/dashboard":    {imports: []string{""}},
 	"queue":               {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"internal/pgtest"}},
@@ -51,6 +52,8 @@ var rules = map[string]rule{
 	"store/sqlite":        {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest"}},
 	"store/postgres":      {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest", "internal/pgtest"}},
 	"internal/sqlmigrate": {},
+	// Flag values from PLUMB_* variables and a YAML file.
+	"internal/flagsource": {imports: []string{""}},
 	"s3store":             {imports: []string{""}, tests: []string{"internal/s3test"}},
 	"internal/s3test":     {},
 

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/vcs/markdown"
 )
 
 // DriftLabel is the label every drift issue carries; the sweep lists
@@ -121,7 +122,7 @@ func RenderDriftIssue(r plumb.DriftReport, limit int) string {
 	}
 	if n < len(rows) {
 		body += fmt.Sprintf("\n_%d more %s left out: an issue holds at most %d characters; %s lists every finding._\n",
-			len(rows)-n, plural(len(rows)-n, "row", "rows"), MaxIssueLen, codeSpan("plumb drift -p "+r.Project))
+			len(rows)-n, markdown.Plural(len(rows)-n, "row", "rows"), MaxIssueLen, codeSpan("plumb drift -p "+r.Project))
 	}
 	body += tail
 	return clip(body, limit) // cuts only when the fixed parts alone exceed it
@@ -180,10 +181,10 @@ func counts(open []plumb.DriftFinding) string {
 	}
 	var parts []string
 	if oob > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s changed outside Terraform", oob, plural(oob, "resource", "resources")))
+		parts = append(parts, fmt.Sprintf("%d %s changed outside Terraform", oob, markdown.Plural(oob, "resource", "resources")))
 	}
 	if pending > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s in the configuration not applied", pending, plural(pending, "change", "changes")))
+		parts = append(parts, fmt.Sprintf("%d %s in the configuration not applied", pending, markdown.Plural(pending, "change", "changes")))
 	}
 	if len(parts) == 0 {
 		return "nothing to report"
@@ -207,7 +208,7 @@ func ackLine(acked []plumb.DriftFinding) string {
 		parts = append(parts, fmt.Sprintf("%s (%s %s) by %s until %s: %s", codeSpan(f.Address), kindWord(f.Kind), text(f.Action),
 			text(a.By), a.Until.UTC().Format(time.DateOnly), text(a.Reason)))
 	}
-	return fmt.Sprintf("\n_%d acknowledged %s hidden: %s._\n", len(acked), plural(len(acked), "finding", "findings"), strings.Join(parts, "; "))
+	return fmt.Sprintf("\n_%d acknowledged %s hidden: %s._\n", len(acked), markdown.Plural(len(acked), "finding", "findings"), strings.Join(parts, "; "))
 }
 
 func driftTail(r plumb.DriftReport, open []plumb.DriftFinding) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/vcs/markdown"
 )
 
 // GitHub is plumb's plumb.Forge on GitHub (and GitHub Enterprise Server):
@@ -44,7 +45,7 @@ func NewGitHub(cfg GitHubConfig) (*GitHub, error) {
 // editing plumb's earlier comments of r.Kind in place (part i edits part
 // i, missing parts are created, parts left over from a longer report are
 // deleted), then sets one commit status per project on r.Head. Plans and
-// applies each keep their own comment (CommentMarker, ApplyCommentMarker)
+// applies each keep their own comment (markdown.CommentMarker, markdown.ApplyCommentMarker)
 // and status contexts (StatusContext). A report without a PR only sets
 // statuses.
 //
@@ -67,7 +68,7 @@ func (g *GitHub) ReportPlans(ctx context.Context, r plumb.PlanReport) error {
 	}
 	var errs []error
 	if r.PR > 0 {
-		if err := g.upsertComments(ctx, owner, name, r.PR, Marker(r.Kind), RenderComment(r, 0)); err != nil {
+		if err := g.upsertComments(ctx, owner, name, r.PR, markdown.Marker(r.Kind), markdown.RenderComment(r, 0)); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/vcs"
 	"github.com/plumbhq/plumb/vcs/githubtest"
+	"github.com/plumbhq/plumb/vcs/markdown"
 )
 
 const owner, name = "acme", "infra"
@@ -103,14 +104,14 @@ func TestReportPlansSplitThenShrink(t *testing.T) {
 		t.Fatal(err)
 	}
 	parts := plumbComments(t, b.srv)
-	if len(parts) != 2 || !strings.HasPrefix(parts[0].Body, vcs.CommentMarker+" part 1 of 2") || !strings.HasPrefix(parts[1].Body, vcs.CommentMarker+" part 2 of 2") {
+	if len(parts) != 2 || !strings.HasPrefix(parts[0].Body, markdown.CommentMarker+" part 1 of 2") || !strings.HasPrefix(parts[1].Body, markdown.CommentMarker+" part 2 of 2") {
 		t.Fatalf("long report: %d comments", len(parts))
 	}
 	if err := b.gh.ReportPlans(ctx, report(run("app-dev", plumb.RunChanges, 1, "+ local_file.f"))); err != nil {
 		t.Fatal(err)
 	}
 	after := plumbComments(t, b.srv)
-	if len(after) != 1 || after[0].ID != parts[0].ID || !strings.HasPrefix(after[0].Body, vcs.CommentMarker+" -->") {
+	if len(after) != 1 || after[0].ID != parts[0].ID || !strings.HasPrefix(after[0].Body, markdown.CommentMarker+" -->") {
 		t.Fatalf("after shrinking: %+v (part 1 was %d)", after, parts[0].ID)
 	}
 }
@@ -185,7 +186,7 @@ func plumbComments(t *testing.T, srv *githubtest.Server) []githubtest.Comment {
 	t.Helper()
 	var out []githubtest.Comment
 	for _, c := range srv.Comments(owner, name, 7) {
-		if strings.HasPrefix(c.Body, vcs.CommentMarker) {
+		if strings.HasPrefix(c.Body, markdown.CommentMarker) {
 			out = append(out, c)
 		}
 	}
@@ -196,12 +197,12 @@ func plumbComments(t *testing.T, srv *githubtest.Server) []githubtest.Comment {
 // edits it (GitHub would refuse) nor mistakes it for its own.
 func TestReportPlansIgnoresOthersMarkers(t *testing.T) {
 	b := setupGitHub(t)
-	id := b.srv.AddComment(owner, name, 7, "mallory", vcs.CommentMarker+" -->\nfake plan")
+	id := b.srv.AddComment(owner, name, 7, "mallory", markdown.CommentMarker+" -->\nfake plan")
 	if err := b.gh.ReportPlans(context.Background(), report(run("app-dev", plumb.RunChanges, 1, ""))); err != nil {
 		t.Fatal(err)
 	}
 	cs := b.srv.Comments(owner, name, 7)
-	if len(cs) != 2 || cs[0].ID != id || cs[0].Body != vcs.CommentMarker+" -->\nfake plan" || cs[1].User != githubtest.TokenLogin {
+	if len(cs) != 2 || cs[0].ID != id || cs[0].Body != markdown.CommentMarker+" -->\nfake plan" || cs[1].User != githubtest.TokenLogin {
 		t.Errorf("comments %+v", cs)
 	}
 }

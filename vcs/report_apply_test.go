@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/plumbhq/plumb"
-	"github.com/plumbhq/plumb/vcs"
 	"github.com/plumbhq/plumb/vcs/githubtest"
+	"github.com/plumbhq/plumb/vcs/markdown"
 )
 
 const mergeSHA = "9b1d3c5e7f9b1d3c5e7f9b1d3c5e7f9b1d3c5e7f"
@@ -37,12 +37,12 @@ func TestReportPlansApply(t *testing.T) {
 	if err := b.gh.ReportPlans(ctx, report(run("app-dev", plumb.RunChanges, 1, "+ local_file.f"))); err != nil {
 		t.Fatal(err)
 	}
-	plan := commentsWith(b.srv, vcs.CommentMarker)
+	plan := commentsWith(b.srv, markdown.CommentMarker)
 	running := run("app-dev", plumb.RunRunning, 1, "")
 	if err := b.gh.ReportPlans(ctx, applyReport(running)); err != nil {
 		t.Fatal(err)
 	}
-	first := commentsWith(b.srv, vcs.ApplyCommentMarker)
+	first := commentsWith(b.srv, markdown.ApplyCommentMarker)
 	if len(first) != 1 || !strings.Contains(first[0].Body, "### plumb apply: 1 project") || !strings.Contains(first[0].Body, "(merge of #7)") {
 		t.Fatalf("apply comments %+v", first)
 	}
@@ -53,11 +53,11 @@ func TestReportPlansApply(t *testing.T) {
 	if err := b.gh.ReportPlans(ctx, applyReport(applied)); err != nil {
 		t.Fatal(err)
 	}
-	second := commentsWith(b.srv, vcs.ApplyCommentMarker)
+	second := commentsWith(b.srv, markdown.ApplyCommentMarker)
 	if len(second) != 1 || second[0].ID != first[0].ID || !strings.Contains(second[0].Body, ":white_check_mark: applied") {
 		t.Fatalf("the apply comment was not edited in place: first %d, now %+v", first[0].ID, second)
 	}
-	if now := commentsWith(b.srv, vcs.CommentMarker); len(now) != 1 || now[0] != plan[0] {
+	if now := commentsWith(b.srv, markdown.CommentMarker); len(now) != 1 || now[0] != plan[0] {
 		t.Errorf("the apply report touched the plan comment: %+v, was %+v", now, plan)
 	}
 	on := b.srv.LatestStatuses(owner, name, mergeSHA)
@@ -81,19 +81,19 @@ func TestReportPlansApplySplits(t *testing.T) {
 	if err := b.gh.ReportPlans(ctx, applyReport(run("app-dev", plumb.RunApplied, 1200, long.String()))); err != nil {
 		t.Fatal(err)
 	}
-	if parts := commentsWith(b.srv, vcs.ApplyCommentMarker); len(parts) != 2 || !strings.HasPrefix(parts[1].Body, vcs.ApplyCommentMarker+" part 2 of 2") {
+	if parts := commentsWith(b.srv, markdown.ApplyCommentMarker); len(parts) != 2 || !strings.HasPrefix(parts[1].Body, markdown.ApplyCommentMarker+" part 2 of 2") {
 		t.Fatalf("long apply report: %d comments", len(parts))
 	}
 	if err := b.gh.ReportPlans(ctx, report(run("app-dev", plumb.RunChanges, 1, ""))); err != nil {
 		t.Fatal(err)
 	}
-	if n, m := len(commentsWith(b.srv, vcs.ApplyCommentMarker)), len(commentsWith(b.srv, vcs.CommentMarker)); n != 2 || m != 1 {
+	if n, m := len(commentsWith(b.srv, markdown.ApplyCommentMarker)), len(commentsWith(b.srv, markdown.CommentMarker)); n != 2 || m != 1 {
 		t.Errorf("%d apply parts and %d plan comments after a plan report, want 2 and 1", n, m)
 	}
 	if err := b.gh.ReportPlans(ctx, applyReport(run("app-dev", plumb.RunApplied, 1, ""))); err != nil {
 		t.Fatal(err)
 	}
-	if parts := commentsWith(b.srv, vcs.ApplyCommentMarker); len(parts) != 1 {
+	if parts := commentsWith(b.srv, markdown.ApplyCommentMarker); len(parts) != 1 {
 		t.Errorf("%d apply comments after shrinking, want 1", len(parts))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/vcs"
 	"github.com/plumbhq/plumb/vcs/githubtest"
+	"github.com/plumbhq/plumb/vcs/markdown"
 )
 
 const (
@@ -34,7 +35,7 @@ func failedReport() plumb.PlanReport {
 func reportEndsRight(t *testing.T, b ghBundle, rep plumb.PlanReport) {
 	t.Helper()
 	cs := plumbComments(t, b.srv)
-	if want := vcs.RenderComment(rep, 0)[0]; len(cs) != 1 || cs[0].Body != want {
+	if want := markdown.RenderComment(rep, 0)[0]; len(cs) != 1 || cs[0].Body != want {
 		t.Errorf("%d plumb comments, want 1 with the report's body: %+v", len(cs), cs)
 	}
 	st := b.srv.LatestStatuses(owner, name, headSHA)["plumb/plan: app-dev"]

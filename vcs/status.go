@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/vcs/markdown"
 )
 
 // MaxStatusDescription is GitHub's limit on a commit status description;
@@ -47,7 +48,7 @@ func planStatus(p plumb.ProjectReport) plumb.CommitStatus {
 	case plumb.RunBlocked:
 		return plumb.CommitStatus{State: "pending", Description: "locked by " + holder(p) + ": planned once it is released"}
 	case plumb.RunChanges, plumb.RunNoChanges, plumb.RunApplied:
-		st := plumb.CommitStatus{State: "success", Description: summary(r.Summary)}
+		st := plumb.CommitStatus{State: "success", Description: markdown.Summary(r.Summary)}
 		if r.Status == plumb.RunNoChanges {
 			st.Description = "no changes"
 		}
@@ -84,7 +85,7 @@ func applyStatus(p plumb.ProjectReport) plumb.CommitStatus {
 		who := truncate(holder(p), MaxStatusDescription-len(lead)-len(place))
 		return plumb.CommitStatus{State: "pending", Description: lead + who + place}
 	case plumb.RunApplied:
-		return plumb.CommitStatus{State: "success", Description: "Applied: " + summary(r.Summary)}
+		return plumb.CommitStatus{State: "success", Description: "Applied: " + markdown.Summary(r.Summary)}
 	case plumb.RunNoChanges:
 		return plumb.CommitStatus{State: "success", Description: "No changes to apply"}
 	case plumb.RunChanges:

@@ -13,7 +13,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/progress"
-	"github.com/plumbhq/plumb/vcs"
+	"github.com/plumbhq/plumb/vcs/markdown"
 )
 
 // runsJSON is the contract's output of plumb plan --json and apply --json.
@@ -167,7 +167,7 @@ func writeComment(path string, sel *selection, runs []*plumb.Run) error {
 	for _, r := range runs {
 		rep.Projects = append(rep.Projects, plumb.ProjectReport{Run: r, Reasons: sel.Reasons[r.Project]})
 	}
-	for i, body := range vcs.RenderComment(rep, 0) {
+	for i, body := range markdown.RenderComment(rep, 0) {
 		name := path
 		if i > 0 {
 			name = fmt.Sprintf("%s.%d", path, i+1)

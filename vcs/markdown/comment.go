@@ -1,4 +1,4 @@
-package vcs
+package markdown
 
 import (
 	"fmt"
@@ -70,7 +70,7 @@ func header(rep plumb.PlanReport) string {
 		if p.Run == nil {
 			continue
 		}
-		if denied(kind, p.Run) {
+		if Denied(kind, p.Run) {
 			denials++
 		}
 		counts[p.Run.Status]++
@@ -79,7 +79,7 @@ func header(rep plumb.PlanReport) string {
 		total.Destroy += p.Run.Summary.Destroy
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "### plumb %s: %d %s, `%s`\n\n", kind, len(rep.Projects), plural(len(rep.Projects), "project", "projects"), summary(total))
+	fmt.Fprintf(&b, "### plumb %s: %d %s, `%s`\n\n", kind, len(rep.Projects), Plural(len(rep.Projects), "project", "projects"), Summary(total))
 	switch {
 	case rep.Head != "" && kind == plumb.RunApply:
 		fmt.Fprintf(&b, "Applied at `%.12s`", rep.Head)
@@ -125,7 +125,7 @@ func header(rep plumb.PlanReport) string {
 				why += fmt.Sprintf(" (+%d more)", len(p.Reasons)-1)
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", cell(p.Run.Project), statusWord(kind, p.Run), summary(p.Run.Summary), cell(why))
+		fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", cell(p.Run.Project), statusWord(kind, p.Run), Summary(p.Run.Summary), cell(why))
 	}
 	return b.String()
 }
@@ -140,7 +140,7 @@ func unplannedSection(dirs []plumb.Unplanned) string {
 	var b strings.Builder
 	b.WriteString("\n---\n#### :warning: Not planned\n\n")
 	fmt.Fprintf(&b, "The change touches Terraform files in %d %s that no project plans:\n\n",
-		len(dirs), plural(len(dirs), "directory", "directories"))
+		len(dirs), Plural(len(dirs), "directory", "directories"))
 	b.WriteString("| directory | files | why not |\n|---|---|---|\n")
 	for _, u := range dirs {
 		var files []string

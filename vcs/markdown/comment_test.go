@@ -1,4 +1,4 @@
-package vcs
+package markdown
 
 import (
 	"flag"
@@ -150,10 +150,10 @@ func golden(t *testing.T, path, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./vcs -update to create it)", err)
+		t.Fatalf("%v (run go test ./vcs/markdown -update to create it)", err)
 	}
 	if string(want) != got {
-		t.Errorf("%s differs from the rendered comment; run go test ./vcs -run %s -update and review the diff", path, t.Name())
+		t.Errorf("%s differs from the rendered comment; run go test ./vcs/markdown -run %s -update and review the diff", path, t.Name())
 	}
 }
 

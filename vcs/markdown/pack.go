@@ -1,4 +1,4 @@
-package vcs
+package markdown
 
 import (
 	"fmt"
@@ -111,11 +111,13 @@ func cell(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", "").Replace(s)
 }
 
-func summary(s plumb.PlanSummary) string {
+// Summary is a plan's counts as GitHub shows them: +add ~change -destroy.
+func Summary(s plumb.PlanSummary) string {
 	return fmt.Sprintf("+%d ~%d -%d", s.Add, s.Change, s.Destroy)
 }
 
-func plural(n int, one, many string) string {
+// Plural is one when n is 1, else many.
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
@@ -124,9 +126,9 @@ func plural(n int, one, many string) string {
 
 func statusWord(kind plumb.RunKind, r *plumb.Run) string {
 	switch {
-	case denied(kind, r) && r.Status == plumb.RunNoChanges:
+	case Denied(kind, r) && r.Status == plumb.RunNoChanges:
 		return statusIcon(kind, r) + " no changes, policy denied"
-	case denied(kind, r):
+	case Denied(kind, r):
 		return statusIcon(kind, r) + " " + string(r.Status) + ", policy denied"
 	case r.Status == plumb.RunBlocked:
 		return statusIcon(kind, r) + " locked by " + cell(r.BlockedBy)
@@ -138,15 +140,15 @@ func statusWord(kind plumb.RunKind, r *plumb.Run) string {
 	return statusIcon(kind, r) + " " + string(r.Status)
 }
 
-// denied reports whether a plan is one a policy denied: it may not apply
+// Denied reports whether a plan is one a policy denied: it may not apply
 // as it is, whatever its status says.
-func denied(kind plumb.RunKind, r *plumb.Run) bool {
+func Denied(kind plumb.RunKind, r *plumb.Run) bool {
 	return kind != plumb.RunApply && r.Policy != nil && !r.Policy.Passed &&
 		(r.Status == plumb.RunChanges || r.Status == plumb.RunNoChanges)
 }
 
 func statusIcon(kind plumb.RunKind, r *plumb.Run) string {
-	if denied(kind, r) {
+	if Denied(kind, r) {
 		return ":no_entry:"
 	}
 	switch r.Status {

@@ -1,4 +1,4 @@
-package vcs
+package markdown
 
 import (
 	"fmt"
@@ -52,7 +52,7 @@ func projectSection(kind plumb.RunKind, p plumb.ProjectReport) []string {
 	if kind == plumb.RunApply && r.Status == plumb.RunApplied {
 		label = "Applied"
 	}
-	fmt.Fprintf(&b, "\n<details><summary>%s: <code>%s</code>", label, summary(r.Summary))
+	fmt.Fprintf(&b, "\n<details><summary>%s: <code>%s</code>", label, Summary(r.Summary))
 	if r.ChangesOutside > 0 {
 		fmt.Fprintf(&b, ", %d changed outside", r.ChangesOutside)
 	}
@@ -136,7 +136,7 @@ func policyLines(pol *plumb.PolicyOutcome) string {
 	case !pol.Passed:
 		fmt.Fprintf(&b, "\n**Policy:** denied (%d)\n", len(pol.Deny))
 	case len(pol.Warn) > 0:
-		fmt.Fprintf(&b, "\n**Policy:** passed with %d %s\n", len(pol.Warn), plural(len(pol.Warn), "warning", "warnings"))
+		fmt.Fprintf(&b, "\n**Policy:** passed with %d %s\n", len(pol.Warn), Plural(len(pol.Warn), "warning", "warnings"))
 	default:
 		b.WriteString("\n**Policy:** passed\n")
 	}
@@ -147,7 +147,7 @@ func policyLines(pol *plumb.PolicyOutcome) string {
 		fmt.Fprintf(&b, "- :warning: `%s.%s`: %s\n", w.Namespace, w.Rule, cell(w.Message))
 	}
 	if n := len(pol.Exceptions); n > 0 {
-		fmt.Fprintf(&b, "- %d %s silenced by an exception\n", n, plural(n, "rule", "rules"))
+		fmt.Fprintf(&b, "- %d %s silenced by an exception\n", n, Plural(n, "rule", "rules"))
 	}
 	return b.String()
 }
