@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,5 +158,77 @@ func TestLocksDefaultDataDirIsUnderTheRepo(t *testing.T) {
 	code, _, errOut = runMain(t, nil, "locks", "--repo", t.TempDir())
 	if code != 1 || !strings.Contains(errOut, "no git repository") {
 		t.Fatalf("outside a repo: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestDashboardReleaseLock: releasing needs write permission, the
+// confirmation and the form's CSRF token; it is audited under the user.
+func TestDashboardReleaseLock(t *testing.T) {
+	t.Parallel()
+	w := newDashWorld(t)
+	_, lock := w.seed(false)
+	post := func(c *http.Client, csrf, confirm string) (int, string) {
+		resp, err := c.PostForm(w.srv.URL+"/locks/"+lock.ID+"/release", url.Values{"csrf": {csrf}, "confirm": {confirm}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b) + resp.Header.Get("Location")
+	}
+	csrfOf := func(c *http.Client) string {
+		_, page := w.get(c, "/locks/"+lock.ID+"/release")
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no CSRF token on the release page:\n%s", page)
+		}
+		return m[1]
+	}
+	held := func() bool {
+		locks, _ := w.db.Locks(t.Context())
+		for _, l := range locks {
+			if l.ID == lock.ID {
+				return true
+			}
+		}
+		return false
+	}
+
+	bob := w.login("bob")
+	if _, page := w.get(bob, "/locks/"+lock.ID+"/release"); !strings.Contains(page, `id="no-write"`) || strings.Contains(page, "confirm-release") {
+		t.Errorf("bob's confirmation page offers the release:\n%s", page)
+	}
+	if code, body := post(bob, csrfOf(bob), "yes"); code != http.StatusForbidden || !strings.Contains(body, "write permission") {
+		t.Errorf("bob releases: %d %s", code, body)
+	}
+	alice := w.login("alice")
+	if code, _ := post(alice, "", "yes"); code != http.StatusForbidden {
+		t.Errorf("no CSRF token: %d", code)
+	}
+	if code, _ := post(alice, csrfOf(bob), "yes"); code != http.StatusForbidden {
+		t.Errorf("bob's CSRF token in alice's session: %d", code)
+	}
+	if code, body := post(alice, csrfOf(alice), ""); code != http.StatusBadRequest || !strings.Contains(body, "confirm") {
+		t.Errorf("no confirmation: %d %s", code, body)
+	}
+	if !held() {
+		t.Fatal("the lock went before a valid release")
+	}
+	if code, loc := post(alice, csrfOf(alice), "yes"); code != http.StatusSeeOther || !strings.HasSuffix(loc, "/locks?released="+lock.ID) {
+		t.Fatalf("alice releases: %d %s", code, loc)
+	}
+	if held() {
+		t.Fatal("the lock is still held")
+	}
+	if code, _ := post(alice, csrfOf(alice), "yes"); code != http.StatusNotFound {
+		// the page itself 404s now; so does a second release
+		t.Errorf("a second release: %d", code)
+	}
+	entries, err := w.db.Audit(t.Context(), plumb.AuditFilter{Actor: "alice"})
+	if err != nil || len(entries) != 1 || entries[0].Action != "unlock" || entries[0].Project != "app-prod" || !strings.Contains(entries[0].Result, "PR #12") {
+		t.Fatalf("audit: %+v %v", entries, err)
+	}
+	if _, page := w.get(alice, "/audit?actor=alice"); !strings.Contains(page, "unlock") || !strings.Contains(page, "app-prod") {
+		t.Errorf("the audit page does not show the release:\n%s", page)
 	}
 }
