@@ -5,7 +5,7 @@ export PLUMB_TOOLS_DIR := $(abspath $(TOOLS_DIR))
 GO ?= go
 FUZZTIME ?= 3s
 
-.PHONY: all build tools test check unit fuzz demo bench clean
+.PHONY: all build tools test check unit fuzz demo dashboard bench clean
 
 all: build
 
@@ -31,6 +31,11 @@ test: check unit fuzz
 
 demo: tools build
 	scripts/demo.sh
+
+# dashboard: the examples applied and drifted with real tofu, served with
+# the GitHub test server for the login, until Ctrl-C (prints the URL).
+dashboard: tools
+	PLUMB_DASHBOARD_DEMO=1 $(GO) test -run '^TestDashboardDemo$$' -count=1 -timeout 0 -v ./cmd/plumb
 
 bench: tools build
 	scripts/bench.sh

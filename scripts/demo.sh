@@ -126,6 +126,8 @@ main() {
   break_something
   detect_drift
   step "done: real plans, applies, a PR comment, a merge applied and a drift sweep of examples/, offline"
+  note "the dashboard on the same kind of data: make dashboard (examples applied and drifted, plumb's dashboard"
+  note "with the GitHub test server for the login; it prints the URL; log in as alice, or bob for read only)"
 }
 
 main "$@"

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -142,16 +144,13 @@ func (p *page) login(user string) {
 	}
 }
 
-// TestDashboardBrowser drives the dashboard in headless Chromium over the
-// examples monorepo applied and swept by the real CLI with real tofu:
-// no session redirects to the login, the login goes through the GitHub
-// test server's OAuth flow, the estate shows the three environments and
-// app-dev's drift after a file is deleted out of band, a running plan's
-// log grows live, a lock released from the locks page shows in the audit
-// page, a read-only user cannot release one, and the canary secret given
-// as a sensitive variable appears on no page.
-func TestDashboardBrowser(t *testing.T) {
-	ctx := browser(t)
+// appliedExamples is the examples monorepo (as acme/infra) applied by the
+// real CLI with real tofu, app-dev's config file then deleted out of
+// band and found by plumb drift, and the dashboard on its data dir. The
+// dashboard's redactor does not know the canary given as the sensitive
+// api_token: the store itself must not hold it.
+func appliedExamples(t *testing.T) (*e2e, *dashWorld) {
+	t.Helper()
 	e := newE2E(t, testenv.Examples(t))
 	e.repo.Git("remote", "add", "origin", "https://github.com/acme/infra.git")
 	e.env = append(e.env, "TF_VAR_output_dir="+e.outDir, "TF_VAR_api_token="+canary)
@@ -168,13 +167,45 @@ func TestDashboardBrowser(t *testing.T) {
 		t.Fatalf("drift: exit %d, want 2\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
 	t.Logf("apply and drift of examples/ with real tofu: %s", time.Since(start).Round(time.Millisecond))
-
-	w := newDashWorldOn(t, e.data, plumb.NewRedactor()) // the dashboard does not know the canary: the store must not hold it
+	w := newDashWorldOn(t, e.data, plumb.NewRedactor())
 	idx, err := planner.Load(os.DirFS(e.repo.Dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.layout = []plumb.RepoLayout{{Repo: dashRepo, Environments: idx.Config.Environments, Projects: idx.Projects}}
+	return e, w
+}
+
+// TestDashboardDemo is make dashboard: the examples applied, drifted and
+// served with the GitHub test server for the login, until interrupted.
+// It runs only with PLUMB_DASHBOARD_DEMO=1.
+func TestDashboardDemo(t *testing.T) {
+	if os.Getenv("PLUMB_DASHBOARD_DEMO") != "1" {
+		t.Skip("make dashboard runs it (PLUMB_DASHBOARD_DEMO=1)")
+	}
+	_, w := appliedExamples(t)
+	if _, err := w.db.AcquireLock(t.Context(), plumb.Lock{Key: plumb.LockKey{Repo: dashRepo, Dir: "envs/prod/app", Workspace: "default"},
+		Project: "app-prod", Owner: "PR #12", Reason: "plan of PR #12 (the demo's)"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(t.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Printf("\n  dashboard: %s/\n  log in on the GitHub test server's form as alice (write: may release locks) or bob (read only);\n"+
+		"  the API: curl -H 'Authorization: Bearer %s' %s/api/v1/projects\n  Ctrl-C stops it.\n\n", w.srv.URL, adminToken, w.srv.URL)
+	<-ctx.Done()
+}
+
+// TestDashboardBrowser drives the dashboard in headless Chromium over the
+// examples monorepo applied and swept by the real CLI with real tofu:
+// no session redirects to the login, the login goes through the GitHub
+// test server's OAuth flow, the estate shows the three environments and
+// app-dev's drift after a file is deleted out of band, a running plan's
+// log grows live, a lock released from the locks page shows in the audit
+// page, a read-only user cannot release one, and the canary secret given
+// as a sensitive variable appears on no page.
+func TestDashboardBrowser(t *testing.T) {
+	ctx := browser(t)
+	e, w := appliedExamples(t)
 	prodLock, err := w.db.AcquireLock(t.Context(), plumb.Lock{Key: plumb.LockKey{Repo: dashRepo, Dir: "envs/prod/app", Workspace: "default"},
 		Project: "app-prod", Owner: "PR #12", Reason: "plan of PR #12"})
 	if err != nil {
