@@ -145,7 +145,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // Ready checks that the bucket exists and these credentials reach it.
 func (s *Store) Ready(ctx context.Context) error {
 	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket}); err != nil {
-		return s.wrap("reach bucket", s.bucket, err)
+		err = s.wrap("reach bucket", s.bucket, err)
+		if plumb.ErrorCode(err) == plumb.ENOTFOUND { // HEAD has no body: NotFound, not NoSuchBucket
+			return plumb.Errorf(plumb.ENOTFOUND, "artifacts: bucket %s does not exist: create it, or fix --artifacts", s.bucket)
+		}
+		return err
 	}
 	return nil
 }

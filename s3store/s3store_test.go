@@ -82,7 +82,7 @@ func TestStoreOnMinIO(t *testing.T) {
 	}
 
 	gone := open(t, "plumb-no-such-bucket", "", testKey)
-	if err := gone.Ready(ctx); plumb.ErrorCode(err) != plumb.ENOTFOUND || !strings.Contains(err.Error(), "plumb-no-such-bucket") {
+	if err := gone.Ready(ctx); plumb.ErrorCode(err) != plumb.ENOTFOUND || !strings.Contains(err.Error(), "bucket plumb-no-such-bucket does not exist") {
 		t.Errorf("Ready on a missing bucket: %v, want not_found naming it", err)
 	}
 }

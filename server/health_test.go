@@ -98,3 +98,19 @@ func TestRunMetrics(t *testing.T) {
 		}
 	}
 }
+
+// A failing check is named in the answer, without its cause; the others
+// are not.
+func TestReadyNamesTheFailingCheck(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *server.Config) {
+		c.ReadyChecks = []server.ReadyCheck{
+			{Name: "store", Check: func(context.Context) error { return nil }},
+			{Name: "artifacts", Check: func(context.Context) error { return errors.New("bucket s3://secret-bucket: not found") }},
+		}
+	})
+	rec := get(b.h, "/readyz")
+	if body := rec.Body.String(); rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, `"failing":["artifacts"]`) || strings.Contains(body, "secret") {
+		t.Errorf("/readyz: %d %s", rec.Code, body)
+	}
+}

@@ -33,9 +33,12 @@ type Config struct {
 	Parser Parser
 	Sink   plumb.EventSink
 	// Ready reports whether the store and the queue are usable (/readyz).
-	Ready   func(ctx context.Context) error
-	Metrics *Metrics
-	Logger  *slog.Logger
+	Ready func(ctx context.Context) error
+	// ReadyChecks are parts /readyz checks besides Ready, each named in
+	// its answer when it fails (the store, the queue, the artifacts).
+	ReadyChecks []ReadyCheck
+	Metrics     *Metrics
+	Logger      *slog.Logger
 	// MaxBody caps a delivery's body in bytes (default DefaultMaxBody).
 	MaxBody int64
 	// RepoAllowlist holds owner/name globs (path.Match, case-insensitive);
@@ -73,7 +76,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("POST /events", &events{cfg: cfg, allow: allow})
 	mux.HandleFunc("GET /healthz", healthz)
-	mux.HandleFunc("GET /readyz", readyz(cfg.Ready, cfg.Logger))
+	mux.HandleFunc("GET /readyz", readyz(cfg.Ready, cfg.ReadyChecks, cfg.Logger))
 	var metrics http.Handler = promhttp.HandlerFor(cfg.Metrics.registry, promhttp.HandlerOpts{ErrorLog: slogErrorLog{cfg.Logger}})
 	if cfg.MetricsAuth {
 		if cfg.Dashboard == nil {
@@ -126,7 +129,7 @@ func (a allowlist) allows(repo string) bool {
 
 // reply writes a short JSON answer. Nothing from the request is echoed but
 // the delivery ID, and only once the signature has been checked.
-func reply(w http.ResponseWriter, code int, body map[string]string) {
+func reply(w http.ResponseWriter, code int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)

@@ -1,18 +1,17 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"gopkg.in/yaml.v3"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/internal/flagsource"
 	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/planner"
 	"github.com/plumbhq/plumb/policy"
@@ -46,6 +45,7 @@ type serveConfig struct {
 	PolicyFromBranch bool
 	PolicyApprovers  []string
 	policySets       []jobs.PolicySet
+	artifacts        plumb.Artifacts // --artifacts opened, or nil
 	LockRetry        time.Duration
 	LockMaxAge       time.Duration
 	DriftSchedule    string
@@ -62,7 +62,7 @@ type serveConfig struct {
 
 // serveFileKeys are the flags a --config file may set besides serve's own:
 // the global ones a server needs.
-var serveFileKeys = append([]string{"data-dir", "log-format", "log-level", "secret-env", "bin-dir"}, releaseFlags...)
+var serveFileKeys = slices.Concat([]string{"data-dir", "log-format", "log-level", "secret-env", "bin-dir"}, releaseFlags, artifactFileKeys)
 
 func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.File, "config", "", "YAML file whose keys are these flags' names (file < PLUMB_* env < flags)")
@@ -100,78 +100,10 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 // line or through its PLUMB_* variable. An unknown key is an error naming
 // the file, line and key.
 func (m *Main) loadFile(cmd *cobra.Command, file string) error {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return plumb.Errorf(plumb.EINVALID, "config: %w", err)
+	allowed := func(name string) bool {
+		return name != "config" && (cmd.InheritedFlags().Lookup(name) == nil || slices.Contains(serveFileKeys, name))
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return plumb.Errorf(plumb.EINVALID, "%s: %w", file, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil // an empty file sets nothing
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return plumb.Errorf(plumb.EINVALID, "%s:%d:%d: want a mapping of flag names to values", file, root.Line, root.Column)
-	}
-	var errs []error
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		at := fmt.Sprintf("%s:%d:%d: %s", file, k.Line, k.Column, k.Value)
-		f := cmd.Flags().Lookup(k.Value)
-		if f == nil || k.Value == "config" || (cmd.InheritedFlags().Lookup(k.Value) != nil && !contains(serveFileKeys, k.Value)) {
-			errs = append(errs, fmt.Errorf("%s: unknown key", at))
-			continue
-		}
-		if f.Changed || m.Getenv(envName(f.Name)) != "" {
-			continue // env and flags win over the file
-		}
-		if err := setFromNode(f, v); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", at, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return plumb.Errorf(plumb.EINVALID, "%w", err)
-	}
-	return nil
-}
-
-func setFromNode(f *pflag.Flag, v *yaml.Node) error {
-	switch v.Kind {
-	case yaml.ScalarNode:
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			return sv.Replace([]string{v.Value})
-		}
-		return f.Value.Set(v.Value)
-	case yaml.SequenceNode:
-		sv, ok := f.Value.(pflag.SliceValue)
-		if !ok {
-			return errors.New("want a single value, not a list")
-		}
-		var items []string
-		for _, item := range v.Content {
-			if item.Kind != yaml.ScalarNode {
-				return errors.New("want a list of plain values")
-			}
-			items = append(items, item.Value)
-		}
-		return sv.Replace(items)
-	}
-	return errors.New("want a value or a list of values")
-}
-
-func envName(flag string) string {
-	return "PLUMB_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return flagsource.FromFile(file, cmd.Flags(), allowed, m.Getenv)
 }
 
 // validate checks the layered configuration once, before anything starts.

@@ -11,14 +11,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
+	"github.com/plumbhq/plumb/internal/flagsource"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -49,6 +48,7 @@ type Main struct {
 	BinDirs     []string
 	SecretEnv   []string
 	Releases    engineReleases // where engines on demand come from (store.go)
+	Artifacts   artifactFlags  // the run files replicas share (artifacts.go)
 
 	Logger   *slog.Logger
 	Redactor *plumb.Redactor
@@ -101,6 +101,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	pf.StringVar(&m.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringSliceVar(&m.BinDirs, "bin-dir", nil, "extra directories to search for tofu and terraform (before PATH)")
 	m.Releases.flags(pf)
+	m.Artifacts.flags(pf)
 	pf.StringSliceVar(&m.SecretEnv, "secret-env", nil, "names of environment variables whose values are secrets, redacted from all output (well-known credential variables always are)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if err := m.applyEnv(cmd); err != nil {
@@ -126,23 +127,7 @@ func (m *Main) rootCmd() *cobra.Command {
 // applyEnv fills every flag the user did not set from PLUMB_<FLAG>
 // (dashes become underscores), so each flag is also an env setting.
 func (m *Main) applyEnv(cmd *cobra.Command) error {
-	var errs []error
-	set := func(f *pflag.Flag) {
-		if f.Changed {
-			return
-		}
-		name := "PLUMB_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		v := m.Getenv(name)
-		if v == "" {
-			return
-		}
-		if err := f.Value.Set(v); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
-		}
-	}
-	cmd.Flags().VisitAll(set)
-	cmd.InheritedFlags().VisitAll(set)
-	return errors.Join(errs...)
+	return flagsource.FromEnv(m.Getenv, cmd.Flags(), cmd.InheritedFlags())
 }
 
 // knownSecretEnv are credential variables that are secret wherever they
@@ -177,7 +162,7 @@ func (m *Main) plumbCredentials(given ...string) []string {
 	if m.Environ != nil {
 		environ = m.Environ()
 	}
-	creds := append(engine.CredentialsInEnv(environ), given...)
+	creds := append(engine.CredentialsInEnv(environ), append(given, m.Artifacts.Key)...)
 	m.Redactor.Add(engine.CredentialForms(creds...)...)
 	return creds
 }

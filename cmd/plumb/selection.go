@@ -166,10 +166,16 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	art, err := m.openArtifacts(ctx, true)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
 	dataDir := m.dataDirFor(repoRoot)
 	r, err := runner.New(runner.Config{
 		DataDir:     dataDir,
 		Store:       st,
+		Artifacts:   art,
 		Engines:     m.findEngines(ctx, dataDir, sel.engines()...),
 		Fetcher:     m.engineFetcher(dataDir),
 		Env:         m.Environ(),

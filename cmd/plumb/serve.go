@@ -82,6 +82,11 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		return err
 	}
 	defer db.Close()
+	if c.artifacts, err = m.openArtifacts(ctx, false); err != nil {
+		return err
+	} else if err := ready(ctx, c.artifacts); err != nil {
+		log.Warn("artifacts not usable: /readyz fails until they are", "err", err)
+	}
 
 	// The queue is read at scrape time; the runner reports runs as they end.
 	var q *queue.Queue
@@ -144,9 +149,10 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		return err
 	}
 	handler, err := server.New(server.Config{
-		Parser:  &vcs.Webhooks{Secret: []byte(c.WebhookSecret), Insecure: c.InsecureVerify},
-		Sink:    q,
-		Ready:   func(ctx context.Context) error { return errors.Join(db.Ping(ctx), q.Ready(ctx)) },
+		Parser: &vcs.Webhooks{Secret: []byte(c.WebhookSecret), Insecure: c.InsecureVerify},
+		Sink:   q,
+		ReadyChecks: []server.ReadyCheck{{Name: "store", Check: db.Ping}, {Name: "queue", Check: q.Ready},
+			{Name: "artifacts", Check: func(ctx context.Context) error { return ready(ctx, c.artifacts) }}},
 		Metrics: metrics,
 		Logger:  log,
 		MaxBody: c.MaxBody,

@@ -28,7 +28,7 @@ func (m *Main) jobsEnv(ctx context.Context, c serveConfig, st plumb.Store, dir s
 		return nil, err
 	}
 	r, err := runner.New(runner.Config{
-		DataDir: dir, Store: st, Engines: m.findEngines(ctx, dir), Fetcher: m.engineFetcher(dir),
+		DataDir: dir, Store: st, Artifacts: c.artifacts, Engines: m.findEngines(ctx, dir), Fetcher: m.engineFetcher(dir),
 		Env: m.Environ(), Credentials: m.plumbCredentials(c.GitHubToken, c.WebhookSecret),
 		Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
 		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },
