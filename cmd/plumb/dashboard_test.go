@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -192,7 +193,7 @@ func (w *dashWorld) seed(leak bool) (applied *plumb.Run, lock plumb.Lock) {
 		w.t.Fatal(err)
 	}
 	lock, err := w.db.AcquireLock(ctx, plumb.Lock{Key: plumb.LockKey{Repo: dashRepo, Dir: "envs/prod/app", Workspace: "default"},
-		Project: "app-prod", Owner: "PR #12", Reason: "plan bada55", RunID: "r-plan-prod"})
+		Project: "app-prod", Owner: "PR #12", Reason: "plan bada55"})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -259,6 +260,54 @@ func TestDashboardAccess(t *testing.T) {
 	u, _ := url.Parse(w.srv.URL)
 	if cs := alice.Jar.Cookies(u); len(cs) == 0 {
 		t.Error("no session cookie")
+	}
+}
+
+// TestDashboardEstate: the matrix's JSON: environments in promotion
+// order, each project's last apply, drift and lock, the pending plan of
+// the pull request holding a lock; the filters narrow it.
+func TestDashboardEstate(t *testing.T) {
+	t.Parallel()
+	w := newDashWorld(t)
+	w.seed(false)
+	estate := func(query string) (envs []string, cells map[string]dashboard.Cell) {
+		_, body := w.get(w.client(), "/api/v1/projects"+query, "Authorization", "Bearer "+adminToken)
+		var out struct {
+			Environments []string         `json:"environments"`
+			Projects     []dashboard.Cell `json:"projects"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			t.Fatalf("%s: %v\n%s", query, err, body)
+		}
+		cells = map[string]dashboard.Cell{}
+		for _, c := range out.Projects {
+			cells[c.Project] = c
+		}
+		return out.Environments, cells
+	}
+	envs, cells := estate("")
+	if strings.Join(envs, ",") != "dev,staging,prod" || len(cells) != 6 {
+		t.Fatalf("environments %v, %d projects", envs, len(cells))
+	}
+	dev, prod := cells["app-dev"], cells["app-prod"]
+	if dev.Family != "app" || dev.Drift != plumb.DriftDrifted || dev.LastApply == nil || dev.LastApply.ID != "r-apply-dev" ||
+		dev.LastApply.Trigger != "PR #3" || dev.Lock != nil || dev.PendingPlan != nil {
+		t.Errorf("app-dev: %+v", dev)
+	}
+	if prod.Lock == nil || prod.Lock.Owner != "PR #12" || prod.PendingPlan == nil || prod.PendingPlan.ID != "r-plan-prod" ||
+		prod.PendingPlan.Summary.Add != 2 || prod.LastApply != nil || prod.Drift != "" {
+		t.Errorf("app-prod: %+v", prod)
+	}
+	if envs, cells := estate("?env=prod"); strings.Join(envs, ",") != "prod" || len(cells) != 2 {
+		t.Errorf("env=prod: %v %v", envs, cells)
+	}
+	for status, want := range map[string]string{"locked": "app-prod", "pending_plan": "app-prod", "drifted": "app-dev"} {
+		if _, cells := estate("?status=" + status); len(cells) != 1 || cells[want].Project != want {
+			t.Errorf("status=%s: %v", status, cells)
+		}
+	}
+	if _, page := w.get(w.login("alice"), "/runs/r-plan-prod"); !strings.Contains(page, w.gh.WebURL()+"/acme/infra/pull/12") {
+		t.Errorf("the run page does not link the PR on this GitHub")
 	}
 }
 

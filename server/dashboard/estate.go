@@ -91,7 +91,7 @@ func (f EstateFilter) keeps(c *Cell) bool {
 
 // estate builds the matrix of repos (already narrowed to what the viewer
 // reads) from three queries whatever the size: the last applies, the
-// drift states and the locks, plus one per lock held by a pull request.
+// drift states and the locks, plus one per lock a pull request holds.
 func (d *Dashboard) estate(ctx context.Context, repos []plumb.RepoLayout, f EstateFilter) (*Estate, error) {
 	e := &Estate{Environments: []string{}, Projects: []*Cell{}}
 	var names []string
@@ -161,10 +161,12 @@ func (d *Dashboard) estate(ctx context.Context, repos []plumb.RepoLayout, f Esta
 			}
 			if l, ok := held[plumb.LockKey{Repo: r.Repo, Dir: p.Dir, Workspace: c.Workspace}]; ok {
 				c.Lock = &l
-				if strings.HasPrefix(l.Owner, "PR #") && l.RunID != "" {
-					if run, err := d.cfg.Store.Run(ctx, l.RunID); err == nil && run.Kind == plumb.RunPlan {
-						c.PendingPlan = refOf(run)
+				if strings.HasPrefix(l.Owner, "PR #") {
+					plan, err := d.pendingPlan(ctx, l)
+					if err != nil {
+						return nil, err
 					}
+					c.PendingPlan = plan
 				}
 			}
 			if !f.keeps(c) {
@@ -186,6 +188,17 @@ func (d *Dashboard) estate(ctx context.Context, repos []plumb.RepoLayout, f Esta
 		}
 	}
 	return e, nil
+}
+
+// pendingPlan is the newest plan of the pull request holding l: what
+// merging it would apply.
+func (d *Dashboard) pendingPlan(ctx context.Context, l plumb.Lock) (*RunRef, error) {
+	runs, err := d.cfg.Store.Runs(ctx, plumb.RunFilter{Repo: l.Key.Repo, Project: l.Project, Kind: plumb.RunPlan,
+		Trigger: l.Owner, Limit: 1})
+	if err != nil || len(runs) == 0 {
+		return nil, err
+	}
+	return refOf(runs[0]), nil
 }
 
 // columns is the environments of the named repos in promotion order (the

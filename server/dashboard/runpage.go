@@ -20,24 +20,24 @@ func (d *Dashboard) runPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.render(w, r, http.StatusOK, "run", map[string]any{"Title": "Run " + run.ID, "Run": run, "Log": log,
-		"Lines": len(log), "Live": !run.Status.Done(), "Links": links(run)})
+		"Lines": len(log), "Live": !run.Status.Done(), "Links": links(d.cfg.WebURL, run)})
 	return nil
 }
 
 // runLinks are a run's links to GitHub: the commit and the pull request.
 type runLinks struct{ Commit, PR string }
 
-func links(run *plumb.Run) runLinks {
+func links(web string, run *plumb.Run) runLinks {
 	var l runLinks
 	if run.Repo == "" || !strings.Contains(run.Repo, "/") {
 		return l
 	}
 	if run.Commit != "" {
-		l.Commit = "https://github.com/" + run.Repo + "/commit/" + run.Commit
+		l.Commit = web + "/" + run.Repo + "/commit/" + run.Commit
 	}
 	if n, ok := strings.CutPrefix(run.Trigger, "PR #"); ok {
 		if _, err := strconv.Atoi(n); err == nil {
-			l.PR = "https://github.com/" + run.Repo + "/pull/" + n
+			l.PR = web + "/" + run.Repo + "/pull/" + n
 		}
 	}
 	return l
