@@ -335,3 +335,54 @@ func TestServeKill9AfterAccept(t *testing.T) {
 		}
 	}
 }
+
+// TestServeDashboard: the real plumb serve mounts the dashboard: pages
+// redirect to the login, the API takes PLUMB_ADMIN_TOKEN, --metrics-auth
+// closes /metrics, the open routes stay open, and the session key is
+// generated into the data dir (0600) and kept across restarts.
+func TestServeDashboard(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	s := startServe(t, data, append(os.Environ(), "PLUMB_ADMIN_TOKEN="+adminToken), "--metrics-auth")
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(s.url("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2F" {
+		t.Errorf("GET /: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/login": 200, "/metrics": 401, "/api/v1/runs": 401} {
+		if code, body := getBody(t, s.url(path)); code != want {
+			t.Errorf("GET %s: %d, want %d: %s", path, code, want, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.url("/api/v1/runs"), nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"runs": []`) {
+		t.Errorf("API with the admin token: %d %s", resp.StatusCode, b)
+	}
+	fi, err := os.Stat(filepath.Join(data, "session.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 || fi.Size() < 32 {
+		t.Errorf("session key: %v %v", fi, err)
+	}
+	key, _ := os.ReadFile(filepath.Join(data, "session.key"))
+	if _, err := s.stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	s = startServe(t, data, nil)
+	if again, _ := os.ReadFile(filepath.Join(data, "session.key")); string(again) != string(key) {
+		t.Error("a restart made a new session key: every session would end")
+	}
+	if code, _ := getBody(t, s.url("/metrics")); code != 200 {
+		t.Errorf("/metrics without --metrics-auth: %d, want 200", code)
+	}
+	s.stop(syscall.SIGTERM)
+}
