@@ -199,6 +199,10 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 	if err := os.WriteFile(filepath.Join(dir, planJSON), r.redactor.Bytes(redacted), 0o600); err != nil {
 		return err
 	}
+	// The text first: a run whose policy check errors still shows its plan.
+	if err := r.keepPlanText(run, dir, planPath, text); err != nil {
+		return err
+	}
 	run.Summary, run.Resources = planout.Summarize(p)
 	if err := r.checkPolicy(ctx, pc, run, raw); err != nil {
 		return err
@@ -212,7 +216,7 @@ func (r *Runner) readPlan(ctx context.Context, w *workdir, run *plumb.Run, dir, 
 		run.Drift = &d
 	}
 	run.ChangesOutside = len(p.ResourceDrift)
-	return r.keepPlanText(run, dir, planPath, text)
+	return nil
 }
 
 // keepPlanText stores the human-readable plan, redacted, and the saved
