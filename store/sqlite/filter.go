@@ -70,15 +70,21 @@ func (w *where) limit(q string, n int) string {
 	return q
 }
 
+// runWhere is the filter of Runs and LatestRuns. Repos is "+repo", which
+// keeps SQLite from looking the repos up in an index: a page of a listing
+// then walks created_at's index newest first and keeps the repos' runs,
+// instead of sorting every run of the repos for one page; LatestRuns
+// walks plumb_runs_latest by kind and status either way.
 func runWhere(f plumb.RunFilter) *where {
 	w := &where{}
+	repos := "+repo"
 	w.eq("repo", f.Repo)
 	w.eq("project", f.Project)
 	w.eq("kind", string(f.Kind))
 	w.eq("commit_sha", f.Commit)
 	w.eq("triggered_by", f.Trigger)
 	w.eq("status", string(f.Status))
-	w.in("repo", f.Repos)
+	w.in(repos, f.Repos)
 	w.since("created_at", f.Since)
 	return w
 }
