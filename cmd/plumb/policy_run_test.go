@@ -174,3 +174,22 @@ func TestPolicyFromPlumbYAML(t *testing.T) {
 		t.Errorf("broken policy at the commit: exit %d, stderr %q, want 1 naming the set, file and line", res.code, res.stderr)
 	}
 }
+
+// A policy that errors while it evaluates fails the run, and the run still
+// shows its plan: reviewers see what could not be checked.
+func TestPolicyErrorKeepsPlanText(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, "fixtures/mono")
+	pol := policyDir(t, "package main\n\ndeny := \"a\" if { true }\n\ndeny := \"b\" if { true }\n")
+	res := e.plumb("plan", "--policy", pol, "-p", "net-dev", "--comment-out", filepath.Join(e.data, "c.md"))
+	if res.code != 1 {
+		t.Fatalf("plan with an erroring policy: exit %d, want 1\n%s", res.code, res.stderr)
+	}
+	body, err := os.ReadFile(filepath.Join(e.data, "c.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), "policy check") || !strings.Contains(string(body), "will be created") {
+		t.Errorf("the comment of a run whose policy errored lacks the error or the plan:\n%s", body)
+	}
+}
