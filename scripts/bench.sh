@@ -153,10 +153,23 @@ section_drift() {
   row "drift: plumb's peak RSS during the sweep" "<= 200 MB" "$((rss / 1024)) MB"
 }
 
-# scripts/bench.sh [planner|runner|webhook|plan|merge|policy|drift]...: all sections, or the named ones.
+# --- dashboard: the estate page and the audit and runs queries at scale ---
+section_dashboard() {
+  echo "dashboard: 5,000 projects, 1,000,000 runs and audit entries in SQLite; pages and API answers through HTTP" >&2
+  local out v
+  out=$(go test -run '^$' -bench '^BenchmarkDashboardScale$' -benchtime 10x ./cmd/plumb/)
+  echo "$out" >&2
+  row "dashboard: estate page, 5,000 projects, 1,000,000 runs (server-side)" "< 200 ms" \
+    "$(bench_value "$out" BenchmarkDashboardScale/estate ms/op) ms"
+  for v in audit-page audit-actor audit-project-since runs-project; do
+    row "dashboard: GET /api/v1/ $v, a page of 50" "-" "$(bench_value "$out" "BenchmarkDashboardScale/$v" ms/op) ms"
+  done
+}
+
+# scripts/bench.sh [planner|runner|webhook|plan|merge|policy|drift|dashboard]...: all sections, or the named ones.
 main() {
   local sections=("$@")
-  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook plan merge policy drift)
+  [ ${#sections[@]} -gt 0 ] || sections=(planner runner webhook plan merge policy drift dashboard)
   local s
   for s in "${sections[@]}"; do
     "section_$s"

@@ -27,7 +27,7 @@ import (
 // asking it for permissions (alice writes acme/infra, bob reads it, carol
 // has none).
 type dashWorld struct {
-	t      *testing.T
+	t      testing.TB
 	gh     *githubtest.Server
 	db     *sqlite.DB
 	data   string
@@ -48,7 +48,7 @@ func newDashWorld(t *testing.T) *dashWorld {
 }
 
 // newDashWorldOn serves the store in data, redacting with red.
-func newDashWorldOn(t *testing.T, data string, red *plumb.Redactor) *dashWorld {
+func newDashWorldOn(t testing.TB, data string, red *plumb.Redactor) *dashWorld {
 	t.Helper()
 	w := &dashWorld{t: t, gh: githubtest.NewServer(t), data: data, red: red}
 	db, err := sqlite.Open(t.Context(), filepath.Join(w.data, "plumb.db"))
