@@ -107,6 +107,7 @@ func (a *active) running(ctx context.Context, started func()) error {
 	if err := a.r.store.UpdateRun(ctx, a.run); err != nil {
 		return err
 	}
+	a.log.live(a.r.store, a.run.ID)
 	if started != nil {
 		started()
 	}
@@ -145,7 +146,7 @@ func (a *active) done(ctx context.Context, err error) error {
 	}
 	run.PlanText = r.redactor.String(run.PlanText)
 	var errs []error
-	errs = append(errs, r.store.UpdateRun(ctx, run), a.log.flush(ctx, r.store, run.ID))
+	errs = append(errs, r.store.UpdateRun(ctx, run), a.log.end(ctx, r.store, run.ID))
 	errs = append(errs, r.store.RecordAudit(ctx, plumb.AuditEntry{
 		ID: r.newID(), At: run.FinishedAt, Actor: run.Trigger, Action: string(run.Kind), Repo: run.Repo,
 		Project: run.Project, Commit: run.Commit, RunID: run.ID, Result: string(run.Status),
