@@ -21,8 +21,11 @@ check:
 
 # Every test runs under the race detector, and so does the plumb binary the
 # end-to-end tests start (queue workers, jobs, locks and the runner share it).
+# cmd/plumb's end-to-end tests run real engines, PostgreSQL, MinIO and
+# Chromium: on a loaded 2-core machine they outlast go test's default
+# 10-minute limit per package.
 unit: tools
-	PLUMB_E2E_RACE=1 $(GO) test -race ./...
+	PLUMB_E2E_RACE=1 $(GO) test -race -timeout 25m ./...
 
 fuzz: tools
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh

@@ -97,7 +97,9 @@ func event(d string) plumb.Event {
 // waitStatus polls the event row until it has status (or fails the test).
 func waitStatus(t *testing.T, q *queue.Queue, d, status string) queue.Record {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: a loaded machine (make test runs packages in parallel) can
+	// take seconds to pick up River's next fetch; a pass takes milliseconds.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		r, err := q.Event(context.Background(), d)
 		if err != nil {

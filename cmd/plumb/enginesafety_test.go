@@ -62,7 +62,9 @@ func TestServeEnginesNeverSeePlumbCredentials(t *testing.T) {
 	env := append(testenv.Env(t), "TF_VAR_out_dir="+t.TempDir(),
 		"PLUMB_GITHUB_TOKEN="+token,
 		"GITHUB_TOKEN="+token, // the same token under the name the github provider reads
-		"PLUMB_DATABASE_URL="+dbURL,
+		// Not --database-url's own variable (serve would connect to it):
+		// any PLUMB_* variable is plumb's credential.
+		"PLUMB_E2E_DATABASE_URL="+dbURL,
 		"PGPASSWORD="+dbPassword,
 		// Not the App flag's name (serve would then have a token and an
 		// App): any PLUMB_* name holding a key is plumb's credential.

@@ -191,7 +191,7 @@ func startServe(t testing.TB, dataDir string, env []string, args ...string) *ser
 	select {
 	case s.addr = <-addr:
 	case <-time.After(60 * time.Second):
-		t.Fatal("plumb serve not listening after 60s")
+		t.Fatalf("plumb serve not listening after 60s; its log:\n%s", log.tail(30))
 	}
 	return s
 }
