@@ -89,6 +89,17 @@ type Run struct {
 	CreatedAt   time.Time `json:"created_at"`
 	StartedAt   time.Time `json:"started_at,omitzero"`
 	FinishedAt  time.Time `json:"finished_at,omitzero"`
+	// Lease says which process works on an unfinished run and until when
+	// it must renew that claim. CreateRun stores it; UpdateRun leaves it
+	// (RenewRunLeases and ClaimExpiredRuns change it).
+	Lease RunLease `json:"-"`
+}
+
+// RunLease is a process's claim on a run: when it passes Expires without
+// renewal, the process is taken for dead and the run for interrupted.
+type RunLease struct {
+	Owner   string
+	Expires time.Time
 }
 
 // Duration is how long the run took, or zero while it has not finished.

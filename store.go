@@ -32,6 +32,15 @@ type Store interface {
 	// RunLog returns a run's log lines in order. ENOTFOUND when the run does
 	// not exist.
 	RunLog(ctx context.Context, runID string) ([]string, error)
+	// RenewRunLeases extends to until the lease of every unfinished
+	// (queued or running) run owner holds, and returns how many.
+	RenewRunLeases(ctx context.Context, owner string, until time.Time) (int, error)
+	// ClaimExpiredRuns hands owner, until until, every unfinished run
+	// whose lease ended before now (its process is gone), and returns them
+	// with their new lease. Atomic across processes: of replicas claiming
+	// at once, each run goes to one. A run stored without a lease counts
+	// as expired.
+	ClaimExpiredRuns(ctx context.Context, owner string, now, until time.Time) ([]*Run, error)
 
 	// AcquireLock takes l.Key for l.Owner atomically, also against other
 	// processes sharing the database; an empty ID or AcquiredAt is filled

@@ -95,6 +95,7 @@ func (r *Runner) queued(ctx context.Context, t Target, kind plumb.RunKind, progr
 		Kind: kind, Status: plumb.RunQueued, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base,
 		Engine: t.Project.Engine, Resources: []plumb.ResourceChange{}, CreatedAt: r.now().UTC(),
 	}
+	run.Lease = r.newLease()
 	if err := r.store.CreateRun(ctx, run); err != nil {
 		return run, nil, err
 	}

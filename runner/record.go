@@ -101,14 +101,24 @@ func Interrupted(run *plumb.Run) bool {
 	return run != nil && run.Status == plumb.RunFailed && strings.HasPrefix(run.Error, "interrupted:")
 }
 
-// RecoverInterrupted marks every run still queued or running as failed:
-// call it at start, while this process alone owns the data dir, so no run
-// is left looking alive after a crash. An interrupted apply keeps its
-// project's lock, whose reason then says the state may be partial: a human
-// decides what happens next. It returns how many runs it marked.
-func (r *Runner) RecoverInterrupted(ctx context.Context) (int, error) {
-	runs, err := r.store.Runs(ctx, plumb.RunFilter{})
-	if err != nil {
+// RecoverInterrupted marks failed the runs whose process is gone: those
+// still queued or running whose lease expired (their replica stopped
+// renewing it) or, with all, every one still queued or running (at start,
+// when this process alone uses the store, as serve on SQLite under the
+// data dir lock). It claims them first, so of replicas recovering at once
+// each run is marked by one, and a live replica's runs are never touched.
+// An interrupted apply keeps its project's lock, whose reason then says
+// the state may be partial: a human decides what happens next. It returns
+// how many runs it marked.
+func (r *Runner) RecoverInterrupted(ctx context.Context, all bool) (int, error) {
+	now := r.now().UTC()
+	if all {
+		now = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	// Not this runner's own owner: KeepLeases must not renew a claimed run
+	// left unmarked by an error, so that it expires and is claimed again.
+	runs, err := r.store.ClaimExpiredRuns(ctx, r.lease.owner+" (recovering)", now, r.newLease().Expires)
+	if err != nil || len(runs) == 0 {
 		return 0, err
 	}
 	locks, err := r.store.Locks(ctx)

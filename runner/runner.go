@@ -39,6 +39,7 @@ type Runner struct {
 
 	// artifacts is the store replicas share (Config.Artifacts), or nil.
 	artifacts plumb.Artifacts
+	lease     leaseConfig // lease.go
 
 	pool chan struct{}
 	// readBacks bounds saved plans being read back (`show -json`) once
@@ -83,6 +84,12 @@ type Config struct {
 	// Artifacts, if set, is the store every replica shares: plans are
 	// copied there when made and fetched from there to be applied.
 	Artifacts plumb.Artifacts
+	// Replica names this process as the owner of its runs' leases
+	// (default: host, pid and a random part); KeepLeases renews them every
+	// LeaseRenew (default 10s) to last LeaseTTL (default 45s) more.
+	Replica    string
+	LeaseTTL   time.Duration
+	LeaseRenew time.Duration
 }
 
 // New returns a Runner for cfg.
@@ -109,6 +116,7 @@ func New(cfg Config) (*Runner, error) {
 		defaults:  cfg.DefaultVersions,
 		finished:  cfg.Finished,
 		artifacts: cfg.Artifacts,
+		lease:     newLeaseConfig(cfg),
 		keys:      newKeyedMutex(),
 		trees:     newWorktrees(filepath.Join(abs, "worktrees")),
 	}

@@ -56,6 +56,8 @@ type serveConfig struct {
 	MaxBody          int64
 	Workers          int
 	JobTimeout       time.Duration
+	JobRescueAfter   time.Duration
+	RunLease         time.Duration
 	DrainTimeout     time.Duration
 	Dash             dashConfig
 }
@@ -93,6 +95,8 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.Int64Var(&c.MaxBody, "max-body", server.DefaultMaxBody, "largest webhook body accepted, in bytes")
 	fs.IntVar(&c.Workers, "workers", 2, "events handled at once")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", 2*time.Hour, "longest an event's handling (plans, applies) may run")
+	fs.DurationVar(&c.JobRescueAfter, "job-rescue-after", 0, "on a shared database, retry elsewhere a job left running this long by a replica that died; more than --job-timeout (default: it plus 30m)")
+	fs.DurationVar(&c.RunLease, "run-lease", 45*time.Second, "a replica renews each run it works on every quarter of this; a run unrenewed this long is its dead replica's, and is marked interrupted")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 25*time.Second, "on SIGTERM, how long running jobs may finish before they are cancelled")
 }
 
@@ -120,8 +124,11 @@ func (c *serveConfig) validate() error {
 	if c.LockRetry <= 0 || c.LockMaxAge < 0 {
 		return plumb.Errorf(plumb.EINVALID, "serve: --lock-retry must be positive and --lock-max-age not negative")
 	}
-	if c.JobTimeout <= 0 || c.DrainTimeout <= 0 {
-		return plumb.Errorf(plumb.EINVALID, "serve: --job-timeout and --drain-timeout must be positive")
+	if c.JobTimeout <= 0 || c.DrainTimeout <= 0 || c.RunLease <= 0 {
+		return plumb.Errorf(plumb.EINVALID, "serve: --job-timeout, --drain-timeout and --run-lease must be positive")
+	}
+	if c.JobRescueAfter != 0 && c.JobRescueAfter <= c.JobTimeout {
+		return plumb.Errorf(plumb.EINVALID, "serve: --job-rescue-after %s must exceed --job-timeout %s, or a live replica's job would be run twice", c.JobRescueAfter, c.JobTimeout)
 	}
 	if c.DriftSchedule != "" {
 		if _, err := planner.ParseSchedule(c.DriftSchedule); err != nil {

@@ -191,7 +191,9 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 		st.Close()
 		return nil, nil, nil, err
 	}
-	return r, st, func() { st.Close() }, nil
+	leases, stop := context.WithCancel(ctx) // a long apply outlives one lease
+	go r.KeepLeases(leases, false)
+	return r, st, func() { stop(); st.Close() }, nil
 }
 
 // repoKey is a repository's key in the store (Target.Repo): owner/name

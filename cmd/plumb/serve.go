@@ -127,14 +127,15 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		typed[jobs.KindDriftSweep], typed[jobs.KindDriftCheck] = drift, drift
 	}
 	q, err = queue.New(ctx, shareDB(queue.Config{
-		Handler:        handle,
-		Jobs:           typed,
-		JobWorkers:     map[string]int{jobs.KindDriftCheck: c.DriftWorkers},
-		Logger:         log,
-		MaxWorkers:     c.Workers,
-		JobTimeout:     c.JobTimeout,
-		ConflictSnooze: c.LockRetry,
-		Redact:         m.Redactor.String,
+		Handler:              handle,
+		Jobs:                 typed,
+		JobWorkers:           map[string]int{jobs.KindDriftCheck: c.DriftWorkers},
+		Logger:               log,
+		MaxWorkers:           c.Workers,
+		JobTimeout:           c.JobTimeout,
+		RescueStuckJobsAfter: c.JobRescueAfter,
+		ConflictSnooze:       c.LockRetry,
+		Redact:               m.Redactor.String,
 	}))
 	if err != nil {
 		return err
@@ -198,6 +199,13 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		// Sweeps are queue jobs: stopping the scheduler loses nothing.
 		g.Go(func() error { sched.Run(gctx); return nil })
 	}
+	// Leases are renewed, and dead replicas' runs recovered, until the
+	// last job has drained.
+	leases, stopLeases := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLeases()
+	if env != nil {
+		go env.Runner.KeepLeases(leases, true)
+	}
 	<-gctx.Done()
 	log.Info("draining", "timeout", c.DrainTimeout)
 	drain, cancel := context.WithTimeout(context.Background(), c.DrainTimeout)
@@ -208,6 +216,7 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		srv.Close()
 	}
 	qErr := q.Stop(drain)
+	stopLeases()
 	err = errors.Join(g.Wait(), httpErr, qErr)
 	if err != nil {
 		return err

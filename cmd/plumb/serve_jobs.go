@@ -32,12 +32,14 @@ func (m *Main) jobsEnv(ctx context.Context, c serveConfig, st plumb.Store, dir s
 		Env: m.Environ(), Credentials: m.plumbCredentials(c.GitHubToken, c.WebhookSecret),
 		Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
 		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },
+		LeaseTTL: c.RunLease, LeaseRenew: c.RunLease / 4,
 	})
 	if err != nil {
 		return nil, err
 	}
-	// The data dir lock is held: runs still "running" belong to a dead process.
-	if n, err := r.RecoverInterrupted(ctx); err != nil {
+	// On SQLite the data dir lock is held: every unfinished run belongs to
+	// a dead process. On a shared database, only those whose lease expired.
+	if n, err := r.RecoverInterrupted(ctx, m.DatabaseURL == ""); err != nil {
 		return nil, err
 	} else if n > 0 {
 		m.Logger.Warn("runs interrupted by the last stop marked failed; their events are retried", "runs", n)

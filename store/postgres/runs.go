@@ -15,6 +15,10 @@ const runColumns = `id, repo, project, dir, workspace, kind, status, triggered_b
 	changes_outside, resources, plan_text, plan_sha256, policy, replanned, error, blocked_by,
 	created_at, started_at, finished_at, plan_id, differences, drift`
 
+// runSelect is runColumns and the lease ($32, $33), which only
+// CreateRun, RenewRunLeases and ClaimExpiredRuns write.
+const runSelect = runColumns + `, lease_owner, lease_expires`
+
 // CreateRun stores a new run, stamping CreatedAt when it is zero.
 // EINVALID when the ID is empty or taken.
 func (db *DB) CreateRun(ctx context.Context, r *plumb.Run) error {
@@ -28,9 +32,9 @@ func (db *DB) CreateRun(ctx context.Context, r *plumb.Run) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO plumb_runs (`+runColumns+`)
+	_, err = db.db.ExecContext(ctx, `INSERT INTO plumb_runs (`+runSelect+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-			$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)`, args...)
+			$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)`, args...)
 	if isCode(err, errUnique) {
 		return plumb.Errorf(plumb.EINVALID, "run %s already exists", r.ID)
 	}
@@ -53,7 +57,7 @@ func (db *DB) UpdateRun(ctx context.Context, r *plumb.Run) error {
 		summary_replace = $16, summary_import = $17, changes_outside = $18, resources = $19, plan_text = $20,
 		plan_sha256 = $21, policy = $22, replanned = $23, error = $24, blocked_by = $25,
 		started_at = $26, finished_at = $27, plan_id = $28, differences = $29, drift = $30
-		WHERE id = $1`, append(args[:25:25], args[26:]...)...) // all but created_at ($26)
+		WHERE id = $1`, append(args[:25:25], args[26:31]...)...) // all but created_at ($26) and the lease
 	if err != nil {
 		return fmt.Errorf("update run %s: %w", r.ID, err)
 	}
@@ -65,7 +69,7 @@ func (db *DB) UpdateRun(ctx context.Context, r *plumb.Run) error {
 	return nil
 }
 
-// runArgs gives the $1…$31 arguments of a run, in runColumns order.
+// runArgs gives the $1…$33 arguments of a run, in runSelect order.
 func runArgs(r *plumb.Run) ([]any, error) {
 	resources, err := json.Marshal(r.Resources)
 	if err != nil {
@@ -93,6 +97,7 @@ func runArgs(r *plumb.Run) ([]any, error) {
 		string(r.Engine), r.EngineVersion, s.Add, s.Change, s.Destroy, s.Replace, s.Import,
 		r.ChangesOutside, string(resources), text(r.PlanText), r.PlanSHA256, policy, text(r.Replanned), text(r.Error), r.BlockedBy,
 		formatTime(r.CreatedAt), nullTime(r.StartedAt), nullTime(r.FinishedAt), r.PlanID, string(diffs), drift,
+		r.Lease.Owner, leaseTime(r.Lease.Expires),
 	}, nil
 }
 
@@ -105,12 +110,13 @@ func scanRun(row rowScanner) (*plumb.Run, error) {
 		resources, diffs           string
 		policy, drift              sql.NullString
 		created, started, finished sql.NullString
+		leaseExpires               sql.NullString
 	)
 	s := &r.Summary
 	if err := row.Scan(&r.ID, &r.Repo, &r.Project, &r.Dir, &r.Workspace, &kind, &status, &r.Trigger, &r.Commit,
 		&r.Base, &engine, &r.EngineVersion, &s.Add, &s.Change, &s.Destroy, &s.Replace, &s.Import,
 		&r.ChangesOutside, &resources, &r.PlanText, &r.PlanSHA256, &policy, &r.Replanned, &r.Error, &r.BlockedBy,
-		&created, &started, &finished, &r.PlanID, &diffs, &drift); err != nil {
+		&created, &started, &finished, &r.PlanID, &diffs, &drift, &r.Lease.Owner, &leaseExpires); err != nil {
 		return nil, err
 	}
 	r.Kind, r.Status, r.Engine = plumb.RunKind(kind), plumb.RunStatus(status), plumb.Engine(engine)
@@ -139,12 +145,15 @@ func scanRun(row rowScanner) (*plumb.Run, error) {
 	if r.FinishedAt, err = parseTime(finished); err != nil {
 		return nil, err
 	}
+	if r.Lease.Expires, err = parseTime(leaseExpires); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
 // Run returns one run. ENOTFOUND when there is none.
 func (db *DB) Run(ctx context.Context, id string) (*plumb.Run, error) {
-	r, err := scanRun(db.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM plumb_runs WHERE id = $1`, id))
+	r, err := scanRun(db.db.QueryRowContext(ctx, `SELECT `+runSelect+` FROM plumb_runs WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, plumb.Errorf(plumb.ENOTFOUND, "run %s not found", id)
 	}
@@ -158,7 +167,7 @@ func (db *DB) Run(ctx context.Context, id string) (*plumb.Run, error) {
 func (db *DB) Runs(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error) {
 	w := runWhere(f)
 	w.before("created_at", "id", f.Before)
-	q := w.limit(`SELECT `+runColumns+` FROM plumb_runs`+w.String()+` ORDER BY created_at DESC, id DESC`, f.Limit)
+	q := w.limit(`SELECT `+runSelect+` FROM plumb_runs`+w.String()+` ORDER BY created_at DESC, id DESC`, f.Limit)
 	return db.queryRuns(ctx, "runs", q, w.args)
 }
 
@@ -168,7 +177,7 @@ func (db *DB) LatestRuns(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, 
 	w := runWhere(f)
 	// DISTINCT ON keeps the first row of each group in the ORDER BY: the
 	// newest, ties broken by ID as Runs does.
-	q := `SELECT DISTINCT ON (repo, project) ` + runColumns + ` FROM plumb_runs` + w.String() +
+	q := `SELECT DISTINCT ON (repo, project) ` + runSelect + ` FROM plumb_runs` + w.String() +
 		` ORDER BY repo, project, created_at DESC, id DESC`
 	return db.queryRuns(ctx, "latest runs", q, w.args)
 }

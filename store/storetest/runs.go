@@ -29,6 +29,7 @@ func fullRun(id string, created time.Time) *plumb.Run {
 		Replanned: "stale plan", Error: "boom", BlockedBy: "PR #7", PlanID: "plan-1",
 		Differences: []string{"`local_file.f`: reviewed update (content), now replace (content)"},
 		CreatedAt:   created, StartedAt: created.Add(time.Second), FinishedAt: created.Add(2 * time.Second),
+		Lease:       plumb.RunLease{Owner: "replica-a", Expires: created.Add(time.Minute)},
 	}
 }
 
@@ -79,6 +80,7 @@ func testRuns(t *testing.T, open func(t *testing.T) plumb.Store) {
 		must(t, s.CreateRun(ctx(t), r))
 		want := fullRun("r1", t0)
 		must(t, s.UpdateRun(ctx(t), want))
+		want.Lease = r.Lease // UpdateRun leaves the lease CreateRun stored
 		got, err := s.Run(ctx(t), "r1")
 		must(t, err)
 		if d := cmp.Diff(want, got); d != "" {

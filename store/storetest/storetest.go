@@ -12,6 +12,7 @@ import (
 // each call and close it when t ends; the subtests run in parallel.
 func Run(t *testing.T, open func(t *testing.T) plumb.Store) {
 	t.Run("Runs", func(t *testing.T) { testRuns(t, open) })
+	t.Run("RunLeases", func(t *testing.T) { testRunLeases(t, open) })
 	t.Run("RunLogs", func(t *testing.T) { testRunLogs(t, open) })
 	t.Run("Locks", func(t *testing.T) { testLocks(t, open) })
 	t.Run("LockLine", func(t *testing.T) { testLockLine(t, open) })
