@@ -106,6 +106,9 @@ type PlanReport struct {
 	Unplanned []Unplanned `json:"unplanned,omitempty"`
 	// Note is a line shown under the summary (e.g. "Applying 2 of 3…").
 	Note string `json:"note,omitempty"`
+	// Invalid, when set, is the configuration error (FILE:LINE:COL: …)
+	// that kept plumb from planning anything at Head.
+	Invalid string `json:"invalid,omitempty"`
 }
 
 // ProjectReport is one project's part of a PlanReport.

@@ -104,6 +104,9 @@ func (j *MergeJob) batchFor(ctx context.Context, ev plumb.Event, pr *plumb.PullR
 		base = plans[0].Base
 	}
 	ch, _, err := j.change(ctx, ev.Repo, ev.CloneURL, base, pr.HeadSHA)
+	if plumb.ErrorCode(err) == plumb.EINVALID {
+		return nil, j.badConfig(ctx, ev, plumb.RunApply, merge, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -84,6 +84,9 @@ func (s Selector) match(p plumb.Project) bool {
 // is then ECONFLICT, and the queue tries again later.
 func (j *PullRequestJob) Plan(ctx context.Context, ev plumb.Event, sel Selector, log *slog.Logger) error {
 	ch, tree, err := j.change(ctx, ev.Repo, ev.CloneURL, ev.BaseSHA, ev.HeadSHA)
+	if plumb.ErrorCode(err) == plumb.EINVALID {
+		return j.badConfig(ctx, ev, plumb.RunPlan, ev.HeadSHA, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,15 @@ func header(rep plumb.PlanReport) string {
 		total.Destroy += p.Run.Summary.Destroy
 	}
 	var b strings.Builder
+	if rep.Invalid != "" {
+		verb := "planned"
+		if kind == plumb.RunApply {
+			verb = "applied"
+		}
+		fmt.Fprintf(&b, "### plumb %s: not %s\n\n:x: The configuration at `%.12s` is invalid, so nothing is %s:\n\n```\n%s\n```\n\n"+
+			"Fix it and push again; `plumb validate` lists every error.\n", kind, verb, rep.Head, verb, fenceSafe(strings.TrimSpace(rep.Invalid)))
+		return b.String()
+	}
 	fmt.Fprintf(&b, "### plumb %s: %d %s, `%s`\n\n", kind, len(rep.Projects), Plural(len(rep.Projects), "project", "projects"), Summary(total))
 	switch {
 	case rep.Head != "" && kind == plumb.RunApply:

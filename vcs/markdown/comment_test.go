@@ -198,3 +198,15 @@ func TestAge(t *testing.T) {
 		}
 	}
 }
+
+// A configuration error is the whole comment: what is wrong, where, and
+// that nothing was planned (or, for a merge, applied).
+func TestRenderInvalidConfig(t *testing.T) {
+	for kind, verb := range map[plumb.RunKind]string{plumb.RunPlan: "planned", plumb.RunApply: "applied"} {
+		bodies := RenderComment(plumb.PlanReport{Kind: kind, Head: "0123456789abcdef", Invalid: "plumb.yaml:5:18: projects[0].depends_on[0]: no project named \"ghost\"\n"}, 0)
+		if len(bodies) != 1 || !strings.Contains(bodies[0], "not "+verb) || !strings.Contains(bodies[0], "nothing is "+verb) ||
+			!strings.Contains(bodies[0], "`0123456789ab`") || !strings.Contains(bodies[0], "```\nplumb.yaml:5:18: projects[0].depends_on[0]: no project named \"ghost\"\n```") {
+			t.Errorf("%s: %q", kind, bodies)
+		}
+	}
+}
