@@ -16,8 +16,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/engine"
 	"github.com/plumbhq/plumb/internal/testenv"
 	"github.com/plumbhq/plumb/planner"
+	"github.com/plumbhq/plumb/runner"
 )
 
 // browser starts headless Chromium for t: Debian's chromium, or
@@ -205,7 +207,7 @@ func TestDashboardDemo(t *testing.T) {
 // as a sensitive variable appears on no page.
 func TestDashboardBrowser(t *testing.T) {
 	ctx := browser(t)
-	e, w := appliedExamples(t)
+	_, w := appliedExamples(t)
 	prodLock, err := w.db.AcquireLock(t.Context(), plumb.Lock{Key: plumb.LockKey{Repo: dashRepo, Dir: "envs/prod/app", Workspace: "default"},
 		Project: "app-prod", Owner: "PR #12", Reason: "plan of PR #12"})
 	if err != nil {
@@ -264,30 +266,24 @@ func TestDashboardBrowser(t *testing.T) {
 	p.do("drift run", chromedp.Navigate(w.srv.URL+"/runs/"+state.RunID), chromedp.WaitVisible(chromedp.CSS("#log")))
 	p.screenshot("run")
 
-	// A running plan: the runner stores its lines as it goes; the page follows them.
-	live := &plumb.Run{ID: "r-live", Repo: dashRepo, Project: "app-staging", Dir: "envs/staging/app", Workspace: "default",
-		Kind: plumb.RunPlan, Status: plumb.RunRunning, Trigger: "PR #13", Commit: e.repo.Head(), Resources: []plumb.ResourceChange{},
-		StartedAt: time.Now()}
-	if err := w.db.CreateRun(t.Context(), live); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.db.AppendRunLog(t.Context(), live.ID, "plumb: tofu init"); err != nil {
-		t.Fatal(err)
-	}
-	p.do("running run", chromedp.Navigate(w.srv.URL+"/runs/r-live"), chromedp.WaitVisible(chromedp.CSS("#live")))
-	for i := range 3 {
-		line := fmt.Sprintf("module.app.local_file.config: Refreshing state... [%d]", i)
-		if err := w.db.AppendRunLog(t.Context(), live.ID, line); err != nil {
-			t.Fatal(err)
-		}
-		p.poll("live line "+line, fmt.Sprintf(`document.getElementById("log").textContent.includes(%q)`, line))
+	// A real run going: the runner, with real tofu, applies a project whose
+	// provisioner takes a while, on the dashboard's store; the run page
+	// shows its log as the runner stores it, then its end.
+	live, applied := slowApply(t, w)
+	p.do("running run", chromedp.Navigate(w.srv.URL+"/runs/"+live), chromedp.WaitVisible(chromedp.CSS("#live")))
+	// While it runs: the page says so, and already shows the provisioner.
+	p.poll("live provisioner output", `document.getElementById("log").textContent.includes("local-exec") &&
+		document.getElementById("status").textContent == "running"`)
+	// The page may say running until it reloads: the store says whether
+	// the line came while the run went (live) or with its end.
+	if run, err := w.db.Run(t.Context(), live); err != nil || run.Status != plumb.RunRunning {
+		t.Errorf("the log showed the provisioner only once the run ended (%v, %v): it is not stored live", run.Status, err)
 	}
 	p.screenshot("run-live")
-	live.Status, live.FinishedAt = plumb.RunNoChanges, time.Now()
-	if err := w.db.UpdateRun(t.Context(), live); err != nil {
-		t.Fatal(err)
+	if err := <-applied; err != nil {
+		t.Fatalf("the slow apply: %v", err)
 	}
-	p.pollAcrossReload("run done", `document.getElementById("status") && document.getElementById("status").textContent == "no_changes"`)
+	p.pollAcrossReload("run done", `document.getElementById("status") && document.getElementById("status").textContent == "applied"`)
 
 	p.do("locks", chromedp.Navigate(w.srv.URL+"/locks"), chromedp.WaitVisible(chromedp.CSS("#locks")))
 	p.screenshot("locks")
@@ -328,4 +324,38 @@ func TestDashboardBrowser(t *testing.T) {
 	if strings.Contains(html, canary) {
 		t.Error("a page shows the canary secret")
 	}
+}
+
+// slowApply starts a real apply (fixtures/slow: a provisioner sleeping 8 s)
+// by a runner on w's store and returns its run ID once it runs, and a
+// channel that says how the apply ended.
+func slowApply(t *testing.T, w *dashWorld) (string, <-chan error) {
+	t.Helper()
+	repo := testenv.NewRepo(t, "fixtures/slow")
+	r, err := runner.New(runner.Config{DataDir: t.TempDir(), Store: w.db,
+		Engines: engine.Find(t.Context(), engine.Search{Dirs: []string{testenv.Load(t).BinDir}}),
+		Env:     append(testenv.Env(t), "TF_VAR_seconds=8")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := runner.Target{Repo: dashRepo, Commit: repo.Head(), Tree: os.DirFS(repo.Dir),
+		Project: plumb.Project{Name: "slow-staging", Dir: "."}, Trigger: "PR #13"}
+	applied := make(chan error, 1)
+	go func() {
+		run, err := r.Apply(context.WithoutCancel(t.Context()), target, nil, nil)
+		if err == nil && run.Status != plumb.RunApplied {
+			err = fmt.Errorf("%s: %s", run.Status, run.Error)
+		}
+		applied <- err
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		runs, err := w.db.Runs(t.Context(), plumb.RunFilter{Project: "slow-staging", Kind: plumb.RunApply})
+		if err == nil && len(runs) > 0 && runs[0].Status == plumb.RunRunning {
+			return runs[0].ID, applied
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the slow apply never ran")
+	return "", nil
 }
