@@ -40,6 +40,7 @@ type Runner struct {
 	// artifacts is the store replicas share (Config.Artifacts), or nil.
 	artifacts plumb.Artifacts
 	lease     leaseConfig // lease.go
+	pgState   bool
 
 	pool chan struct{}
 	// readBacks bounds saved plans being read back (`show -json`) once
@@ -90,6 +91,12 @@ type Config struct {
 	Replica    string
 	LeaseTTL   time.Duration
 	LeaseRenew time.Duration
+	// PGState keeps the state of projects without a backend in the
+	// engine's pg backend (its connection in Env as PG_CONN_STR, one schema
+	// per repo and project directory) instead of the data dir, so every
+	// replica reads and writes the same state; the engine then checks that
+	// a saved plan is not stale, as for projects with their own backend.
+	PGState bool
 }
 
 // New returns a Runner for cfg.
@@ -117,6 +124,7 @@ func New(cfg Config) (*Runner, error) {
 		finished:  cfg.Finished,
 		artifacts: cfg.Artifacts,
 		lease:     newLeaseConfig(cfg),
+		pgState:   cfg.PGState,
 		keys:      newKeyedMutex(),
 		trees:     newWorktrees(filepath.Join(abs, "worktrees")),
 	}

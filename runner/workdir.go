@@ -106,7 +106,12 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	if w.bin, err = r.engineFor(ctx, t.Project, kind, w.cfg); err != nil {
 		return nil, err
 	}
-	if !w.cfg.HasBackend {
+	if !w.cfg.HasBackend && r.pgState {
+		if err := writePGBackendOverride(dir, t.Repo, t.Project.Dir); err != nil {
+			return nil, err
+		}
+		w.cfg.HasBackend = true // the engine's backend, shared by every replica
+	} else if !w.cfg.HasBackend {
 		if err := writeBackendOverride(dir, r.stateDir(t.Repo, t.Project.Dir)); err != nil {
 			return nil, err
 		}
@@ -214,6 +219,16 @@ func writeBackendOverride(dir, stateDir string) error {
 	}
 	body := fmt.Sprintf("# Written by plumb into its own worktree: this project has no backend, so\n# plumb keeps its state. Never committed.\nterraform {\n  backend \"local\" {\n    path          = %s\n    workspace_dir = %s\n  }\n}\n",
 		rootmod.HCLString(filepath.Join(stateDir, "terraform.tfstate")), rootmod.HCLString(filepath.Join(stateDir, "workspaces")))
+	return writeFileAtomic(filepath.Join(dir, rootmod.BackendOverride), []byte(body), 0o644)
+}
+
+// writePGBackendOverride points a project without a backend at the
+// engine's pg backend (PG_CONN_STR), in a schema of its own per repo and
+// directory; workspaces are the backend's.
+func writePGBackendOverride(dir, repo, projectDir string) error {
+	sum := sha256.Sum256([]byte(repo + "\x00" + projectDir))
+	body := fmt.Sprintf("# Written by plumb into its own worktree: this project has no backend, so\n# plumb keeps its state in the pg backend every replica shares. Never committed.\nterraform {\n  backend \"pg\" {\n    schema_name = \"plumb_state_%s\"\n  }\n}\n",
+		hex.EncodeToString(sum[:10]))
 	return writeFileAtomic(filepath.Join(dir, rootmod.BackendOverride), []byte(body), 0o644)
 }
 

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/engine"
+	"github.com/plumbhq/plumb/runner"
 	"github.com/plumbhq/plumb/s3store"
 )
 
@@ -14,16 +18,38 @@ import (
 type artifactFlags struct {
 	URL, Key, Endpoint string
 	PathStyle          bool
+	// StateURL is --state-database-url: the PostgreSQL of the engines' pg
+	// backend, where projects without a backend keep their state.
+	StateURL string
 }
 
 // artifactFileKeys are these flags' names, which a serve --config file may set.
-var artifactFileKeys = []string{"artifacts", "artifacts-encryption-key", "s3-endpoint", "s3-path-style"}
+var artifactFileKeys = []string{"artifacts", "artifacts-encryption-key", "s3-endpoint", "s3-path-style", "state-database-url"}
 
 func (a *artifactFlags) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&a.URL, "artifacts", "", "s3://bucket/prefix where saved plans and their text are shared by every replica (default: the data dir only)")
 	fs.StringVar(&a.Key, "artifacts-encryption-key", "", "key (32 bytes, base64 or hex: openssl rand -base64 32) that seals every object in --artifacts; better set as PLUMB_ARTIFACTS_ENCRYPTION_KEY")
 	fs.StringVar(&a.Endpoint, "s3-endpoint", "", "base URL of an S3-compatible server for --artifacts (default: AWS)")
 	fs.BoolVar(&a.PathStyle, "s3-path-style", false, "address the --artifacts bucket as endpoint/bucket, as most S3-compatible servers want")
+	fs.StringVar(&a.StateURL, "state-database-url", "", "PostgreSQL URL (a least-privileged role of its own: plans can read it) where projects without a backend keep their state, in the engine's pg backend, shared by every replica (default: the data dir)")
+}
+
+// sharedState wires --state-database-url into a runner's config: the
+// engines' pg backend reads it as PG_CONN_STR, so it is not among the
+// credentials kept from them, and the redactor learns it.
+func (m *Main) sharedState(cfg runner.Config) (runner.Config, error) {
+	url := m.Artifacts.StateURL
+	if url == "" {
+		return cfg, nil
+	}
+	m.Redactor.Add(engine.CredentialForms(url)...)
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		return cfg, plumb.Errorf(plumb.EINVALID, "--state-database-url: want postgres://…")
+	}
+	cfg.PGState = true
+	cfg.Env = append(slices.Clip(cfg.Env), "PG_CONN_STR="+url)
+	cfg.Credentials = slices.DeleteFunc(slices.Clone(cfg.Credentials), func(c string) bool { return c == url })
+	return cfg, nil
 }
 
 // openArtifacts opens --artifacts, or returns nil without it. The key is

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/plumbhq/plumb/internal/pgtest"
 	"github.com/plumbhq/plumb/internal/s3test"
 	"github.com/plumbhq/plumb/s3store"
+	"github.com/plumbhq/plumb/store/postgres"
 )
 
 // testArtifactsKey seals the test buckets' objects.
@@ -94,5 +96,113 @@ func TestPlanArtifactsFlags(t *testing.T) {
 	}
 	if _, err := art.Get(context.Background(), "runs/"+plan.Runs[0].ID+"/nope"); plumb.ErrorCode(err) != plumb.ENOTFOUND {
 		t.Errorf("a missing object: %v", err)
+	}
+}
+
+// A pull request planned by one replica is applied, once merged, by
+// another that never saw it: the saved plans come from the bucket and are
+// applied as they were reviewed, not planned again.
+func TestPlannedOnOneReplicaAppliedOnAnother(t *testing.T) {
+	t.Parallel()
+	w := newGitHubWorld(t)
+	c := startCluster(t, w, 1)
+	defer c.stop()
+	planner := c.replicas[0]
+	w.push("change", "envs/dev/net/main.tf", netV2)
+	head := w.push("change", "modules/label/main.tf", labelV2)
+	if code, err := deliverAs("http://"+planner.addr, "pull_request", "opened-7", w.payload("opened", 7, "change", head, false)); err != nil || code != 202 {
+		t.Fatalf("opened: %d %v", code, err)
+	}
+	w.waitKindComment(7, "plan", 3*time.Minute, "net-dev", "app-dev", "app-prod")
+	waitFor(t, time.Minute, "the opened event handled", func() (bool, string) {
+		return c.count(`SELECT count(*) FROM plumb_events WHERE status = 'processed'`) == 1, ""
+	})
+	if took, err := planner.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("SIGTERM: %v after %s", err, took)
+	}
+	applier := c.add()
+	w.gh.AddReview("acme", "infra", 7, "alice", "APPROVED")
+	merge := w.gh.MergePull(t, "acme", "infra", 7, "merge")
+	if code, err := deliverAs("http://"+applier.addr, "pull_request", "merged-7", w.mergedPayload(7)); err != nil || code != 202 {
+		t.Fatalf("merged: %d %v", code, err)
+	}
+	waitFor(t, 3*time.Minute, "every project applied", func() (bool, string) {
+		st := w.gh.LatestStatuses("acme", "infra", merge)
+		for _, p := range []string{"net-dev", "app-dev", "app-prod"} {
+			if st["plumb/apply: "+p].State != "success" {
+				return false, toString(st)
+			}
+		}
+		return true, ""
+	})
+	runs, err := c.db.Runs(context.Background(), plumb.RunFilter{Kind: plumb.RunApply, Commit: merge})
+	if err != nil || len(runs) != 3 {
+		t.Fatalf("apply runs: %d, %v", len(runs), err)
+	}
+	pid := func(r *plumb.Run) string { return strings.Split(r.Lease.Owner, "/")[1] }
+	for _, r := range runs {
+		plan, err := c.db.Run(context.Background(), r.PlanID)
+		switch {
+		case r.Status != plumb.RunApplied || r.Replanned != "":
+			t.Errorf("%s: %s, replanned %q: want the reviewed plan applied as is", r.Project, r.Status, r.Replanned)
+		case err != nil || plan.Commit != head:
+			t.Errorf("%s applied plan %s (%v), want the pull request's plan of its head", r.Project, r.PlanID, err)
+		case pid(plan) != strconv.Itoa(planner.cmd.Process.Pid) || pid(r) != strconv.Itoa(applier.cmd.Process.Pid):
+			t.Errorf("%s: planned by %s, applied by %s; want the first replica and the second", r.Project, plan.Lease.Owner, r.Lease.Owner)
+		}
+	}
+}
+
+// With --state-database-url, a project without a backend keeps its state
+// in the engine's pg backend: applied by one replica, it is planned by
+// another from that state (a change, not a create all over again), and
+// the state is in PostgreSQL, not in either data dir.
+func TestSharedStateAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	w := newGitHubWorld(t)
+	stateURL := pgtest.URL(t)
+	c := startCluster(t, w, 0)
+	defer c.stop()
+	c.env = append(c.env, "PLUMB_STATE_DATABASE_URL="+stateURL)
+	first := c.add()
+	head := w.push("net", "envs/dev/net/main.tf", netV2)
+	if code, err := deliverAs("http://"+first.addr, "pull_request", "opened-7", w.payload("opened", 7, "net", head, false)); err != nil || code != 202 {
+		t.Fatalf("opened: %d %v", code, err)
+	}
+	w.waitKindComment(7, "plan", 3*time.Minute, "net-dev")
+	merge := w.gh.MergePull(t, "acme", "infra", 7, "merge")
+	if code, err := deliverAs("http://"+first.addr, "pull_request", "merged-7", w.mergedPayload(7)); err != nil || code != 202 {
+		t.Fatalf("merged: %d %v", code, err)
+	}
+	waitFor(t, 3*time.Minute, "net-dev applied", func() (bool, string) {
+		st := w.gh.LatestStatuses("acme", "infra", merge)
+		return st["plumb/apply: net-dev"].State == "success", toString(st)
+	})
+	first.stop(syscall.SIGTERM)
+
+	second := c.add()
+	w.local.Git("checkout", "-q", "main")
+	w.local.Git("pull", "-q", "--ff-only", w.bare, "main")
+	head = w.push("net-again", "envs/dev/net/main.tf", strings.Replace(netV2, "10.1.0.0/16", "10.2.0.0/16", 1))
+	if code, err := deliverAs("http://"+second.addr, "pull_request", "opened-8", w.payload("opened", 8, "net-again", head, false)); err != nil || code != 202 {
+		t.Fatalf("opened: %d %v", code, err)
+	}
+	w.waitKindComment(8, "plan", 3*time.Minute, "net-dev")
+	runs, err := c.db.Runs(context.Background(), plumb.RunFilter{Kind: plumb.RunPlan, Trigger: "PR #8", Project: "net-dev"})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("PR #8's plans of net-dev: %d, %v", len(runs), err)
+	}
+	if s := runs[0].Summary; s.Replace+s.Destroy+s.Change == 0 {
+		t.Errorf("the second replica planned net-dev from no state: %+v %+v", s, runs[0].Resources)
+	}
+	state, err := postgres.Open(context.Background(), stateURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer state.Close()
+	var schemas int
+	state.SQL().QueryRow(`SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'plumb_state_%'`).Scan(&schemas)
+	if schemas != 1 {
+		t.Errorf("%d plumb_state_ schemas in the state database, want net-dev's", schemas)
 	}
 }

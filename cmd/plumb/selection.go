@@ -172,7 +172,7 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 		return nil, nil, nil, err
 	}
 	dataDir := m.dataDirFor(repoRoot)
-	r, err := runner.New(runner.Config{
+	cfg, err := m.sharedState(runner.Config{
 		DataDir:     dataDir,
 		Store:       st,
 		Artifacts:   art,
@@ -184,6 +184,10 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 		Logger:      m.Logger,
 		Workers:     workers,
 	})
+	var r *runner.Runner
+	if err == nil {
+		r, err = runner.New(cfg)
+	}
 	if err == nil {
 		err = m.settleRepoKey(r, sel, dataDir)
 	}

@@ -27,13 +27,17 @@ func (m *Main) jobsEnv(ctx context.Context, c serveConfig, st plumb.Store, dir s
 	if err != nil {
 		return nil, err
 	}
-	r, err := runner.New(runner.Config{
+	cfg, err := m.sharedState(runner.Config{
 		DataDir: dir, Store: st, Artifacts: c.artifacts, Engines: m.findEngines(ctx, dir), Fetcher: m.engineFetcher(dir),
 		Env: m.Environ(), Credentials: m.plumbCredentials(c.GitHubToken, c.WebhookSecret),
 		Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
 		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },
 		LeaseTTL: c.RunLease, LeaseRenew: c.RunLease / 4,
 	})
+	if err != nil {
+		return nil, err
+	}
+	r, err := runner.New(cfg)
 	if err != nil {
 		return nil, err
 	}

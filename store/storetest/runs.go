@@ -29,7 +29,7 @@ func fullRun(id string, created time.Time) *plumb.Run {
 		Replanned: "stale plan", Error: "boom", BlockedBy: "PR #7", PlanID: "plan-1",
 		Differences: []string{"`local_file.f`: reviewed update (content), now replace (content)"},
 		CreatedAt:   created, StartedAt: created.Add(time.Second), FinishedAt: created.Add(2 * time.Second),
-		Lease:       plumb.RunLease{Owner: "replica-a", Expires: created.Add(time.Minute)},
+		Lease: plumb.RunLease{Owner: "replica-a", Expires: created.Add(time.Minute)},
 	}
 }
 
