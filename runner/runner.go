@@ -91,12 +91,13 @@ type Config struct {
 	Replica    string
 	LeaseTTL   time.Duration
 	LeaseRenew time.Duration
-	// PGState keeps the state of projects without a backend in the
-	// engine's pg backend (its connection in Env as PG_CONN_STR, one schema
-	// per repo and project directory) instead of the data dir, so every
-	// replica reads and writes the same state; the engine then checks that
-	// a saved plan is not stale, as for projects with their own backend.
-	PGState bool
+	// StateURL, a postgres:// URL, keeps the state of projects without a
+	// backend in the engine's pg backend (one schema per repo and project
+	// directory) instead of the data dir, so every replica reads and
+	// writes the same state; the engine then checks that a saved plan is
+	// not stale, as for projects with their own backend. Engines get it as
+	// PG_CONN_STR, even when it is among Credentials; it is redacted.
+	StateURL string
 }
 
 // New returns a Runner for cfg.
@@ -124,7 +125,7 @@ func New(cfg Config) (*Runner, error) {
 		finished:  cfg.Finished,
 		artifacts: cfg.Artifacts,
 		lease:     newLeaseConfig(cfg),
-		pgState:   cfg.PGState,
+		pgState:   cfg.StateURL != "",
 		keys:      newKeyedMutex(),
 		trees:     newWorktrees(filepath.Join(abs, "worktrees")),
 	}
@@ -138,6 +139,16 @@ func New(cfg Config) (*Runner, error) {
 	r.env, dropped = engine.Environment(envMap(cfg.Env), cfg.Credentials)
 	if len(dropped) > 0 {
 		r.logger.Warn("variables not passed to engines: their values hold plumb's own credentials", "names", dropped)
+	}
+	if u := cfg.StateURL; u != "" {
+		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+			return nil, plumb.Errorf(plumb.EINVALID, "--state-database-url: want postgres://…")
+		}
+		r.redactor.Add(engine.CredentialForms(u)...)
+		if r.env == nil {
+			r.env = map[string]string{}
+		}
+		r.env["PG_CONN_STR"] = u // the pg backend's, and only that
 	}
 	if r.now == nil {
 		r.now = time.Now

@@ -172,7 +172,7 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 		return nil, nil, nil, err
 	}
 	dataDir := m.dataDirFor(repoRoot)
-	cfg, err := m.sharedState(runner.Config{
+	r, err := runner.New(runner.Config{
 		DataDir:     dataDir,
 		Store:       st,
 		Artifacts:   art,
@@ -183,11 +183,8 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 		Redactor:    m.Redactor,
 		Logger:      m.Logger,
 		Workers:     workers,
+		StateURL:    m.Artifacts.StateURL,
 	})
-	var r *runner.Runner
-	if err == nil {
-		r, err = runner.New(cfg)
-	}
 	if err == nil {
 		err = m.settleRepoKey(r, sel, dataDir)
 	}

@@ -27,17 +27,13 @@ func (m *Main) jobsEnv(ctx context.Context, c serveConfig, st plumb.Store, dir s
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := m.sharedState(runner.Config{
+	r, err := runner.New(runner.Config{
 		DataDir: dir, Store: st, Artifacts: c.artifacts, Engines: m.findEngines(ctx, dir), Fetcher: m.engineFetcher(dir),
 		Env: m.Environ(), Credentials: m.plumbCredentials(c.GitHubToken, c.WebhookSecret),
 		Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
 		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },
-		LeaseTTL: c.RunLease, LeaseRenew: c.RunLease / 4,
+		LeaseTTL: c.RunLease, LeaseRenew: c.RunLease / 4, StateURL: m.Artifacts.StateURL,
 	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := runner.New(cfg)
 	if err != nil {
 		return nil, err
 	}
