@@ -191,6 +191,11 @@ func (r *Runner) newExec(ctx context.Context, w *workdir, runDir string, log io.
 	}
 	env = tfexec.CleanEnv(env)
 	env["TF_DATA_DIR"] = filepath.Join(w.dataDir, "tfdata")
+	// The engine uses the cache only when the directory exists: otherwise
+	// it warns ("cannot be opened") and every init copies every provider.
+	if err := os.MkdirAll(r.pluginCacheDir(), 0o700); err != nil {
+		return err
+	}
 	env["TF_PLUGIN_CACHE_DIR"] = r.pluginCacheDir()
 	// Without this the engine reinstalls a cached provider over itself
 	// whenever a project's lock file lacks its checksum, pulling the binary
