@@ -40,8 +40,8 @@ func OpenFlags(ctx context.Context, f Flags, check bool) (*Store, error) {
 		return nil, plumb.Errorf(plumb.EINVALID, "--artifacts %s: %s", f.URL, plumb.ErrorMessage(err))
 	}
 	if check {
-		if err := st.Ready(ctx); err != nil {
-			return nil, plumb.Errorf(plumb.ErrorCode(err), "--artifacts %s: %s", f.URL, plumb.ErrorMessage(err))
+		if err := st.Ready(ctx); err != nil { // the whole error: "no credentials" is no internal detail
+			return nil, plumb.Errorf(plumb.ErrorCode(err), "--artifacts %s: %v", f.URL, err)
 		}
 	}
 	return st, nil

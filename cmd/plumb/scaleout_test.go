@@ -64,8 +64,8 @@ func TestServeArtifactsOnS3(t *testing.T) {
 // wrong artifact settings fail before any plan, naming the flag.
 func TestPlanArtifactsFlags(t *testing.T) {
 	t.Parallel()
+	bucket := s3test.Bucket(t) // first: it exports MinIO's credentials, which the CLI's environment copies
 	e := newE2E(t, "fixtures/basic")
-	bucket := s3test.Bucket(t)
 	e.env = append(e.env, "PLUMB_S3_ENDPOINT="+s3test.Endpoint(t), "PLUMB_S3_PATH_STYLE=true")
 	for _, c := range []struct {
 		args []string
