@@ -205,3 +205,26 @@ func TestReplicaKill9MidApply(t *testing.T) {
 		t.Errorf("%d apply runs of base-dev, want the one interrupted", n)
 	}
 }
+
+// Three replicas sweeping one repository for drift every minute: each
+// tick is checked once across them, the one at start (caught up) too.
+func TestReplicasDriftTickOnce(t *testing.T) {
+	t.Parallel()
+	w := newGitHubWorldOf(t, "fixtures/basic")
+	// Start early in a minute, so the first sweep ends before the next tick.
+	if s := time.Now().Second(); s > 40 {
+		time.Sleep(time.Duration(61-s) * time.Second)
+	}
+	c := startCluster(t, w, 3, "--drift-schedule", "* * * * *", "--drift-spread", "0s", "--drift-repos", "acme/infra")
+	defer c.stop()
+	checks := func() int {
+		return c.count(`SELECT count(*) FROM plumb_runs WHERE kind = 'drift' AND project = 'root' AND status NOT IN ('queued', 'running')`)
+	}
+	waitFor(t, 90*time.Second, "the first drift check", func() (bool, string) { n := checks(); return n >= 1, fmt.Sprint(n) })
+	tick := time.Now().Truncate(time.Minute)
+	waitFor(t, 90*time.Second, "the next tick's check", func() (bool, string) { n := checks(); return n >= 2, fmt.Sprint(n) })
+	time.Sleep(time.Until(tick.Add(2*time.Minute - 3*time.Second)))
+	if n := checks(); n != 2 {
+		t.Errorf("%d drift checks over two ticks on three replicas, want 2", n)
+	}
+}
