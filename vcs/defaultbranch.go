@@ -12,6 +12,8 @@ import (
 // branch checked out. It returns "HEAD" when none of those exist (a
 // detached checkout of a repository without those branches).
 func (r *Repo) DefaultBranch() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if ref, err := r.repo.Reference(plumbing.NewRemoteHEADReferenceName("origin"), false); err == nil && ref.Type() == plumbing.SymbolicReference {
 		name := strings.TrimPrefix(ref.Target().String(), "refs/remotes/")
 		if _, err := r.repo.Reference(ref.Target(), true); err == nil {

@@ -97,10 +97,9 @@ func (m *Mirrors) Sync(ctx context.Context, repo, url string) error {
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return fmt.Errorf("fetch %s: %w", repo, redactURL(err, secret))
 	}
-	// Reopen so the new packs are seen by readers.
-	if mr.repo != nil {
-		mr.repo.Close()
-	}
+	// Reopen so the new packs are seen by readers. The old one is not
+	// closed: a tree read from it may still be in use (a job planning);
+	// its pack files close when nothing refers to them any more.
 	mr.repo, err = openBare(dir)
 	return err
 }
@@ -113,7 +112,7 @@ func openBare(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open mirror %s: %w", dir, err)
 	}
-	return &Repo{Root: dir, repo: r, closer: st}, nil
+	return &Repo{Root: dir, repo: r, closer: st, mu: &sync.Mutex{}}, nil
 }
 
 // Open returns the mirror of repo; Sync it first.
@@ -132,6 +131,8 @@ func (m *Mirrors) Open(repo string) (*Repo, func(), error) {
 
 // MergeBase returns the best common ancestor of two commits.
 func (r *Repo) MergeBase(a, b string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	ca, err := r.repo.CommitObject(plumbing.NewHash(a))
 	if err != nil {
 		return "", plumb.Errorf(plumb.ENOTFOUND, "commit %s: %w", a, err)

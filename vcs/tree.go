@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-git/v5"
@@ -25,6 +26,9 @@ type Repo struct {
 	Root   string
 	repo   *git.Repository
 	closer io.Closer
+	// mu serialises every read of the object storage: the methods below
+	// and the trees they return (see Tree).
+	mu *sync.Mutex
 }
 
 // OpenRepo opens the git repository holding dir, searching parent
@@ -52,10 +56,10 @@ func OpenRepo(dir string) (*Repo, error) {
 		kept := filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRU(64*cache.MiByte),
 			filesystem.Options{KeepDescriptors: true, AlternatesFS: st.Filesystem()})
 		if r2, err := git.Open(kept, wtfs); err == nil {
-			return &Repo{Root: root, repo: r2, closer: kept}, nil
+			return &Repo{Root: root, repo: r2, closer: kept, mu: &sync.Mutex{}}, nil
 		}
 	}
-	return &Repo{Root: root, repo: r}, nil
+	return &Repo{Root: root, repo: r, mu: &sync.Mutex{}}, nil
 }
 
 // Close releases the packfiles the repository keeps open.
@@ -70,6 +74,8 @@ func (r *Repo) Close() error {
 // short sha, HEAD~1, anything git's rev-parse subset in go-git accepts.
 // An unknown revision is ENOTFOUND.
 func (r *Repo) Resolve(ref string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	c, err := r.commit(ref)
 	if err != nil {
 		return "", err
@@ -93,11 +99,13 @@ func (r *Repo) commit(ref string) (*object.Commit, error) {
 // objects, and the commit's sha. The tree also implements
 // planner.TreeHasher (DirHash) and fs.ReadLinkFS.
 func (r *Repo) Tree(ref string) (*Tree, string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	c, err := r.commit(ref)
 	if err != nil {
 		return nil, "", err
 	}
-	return newTree(r.repo.Storer, c.TreeHash), c.Hash.String(), nil
+	return newTree(r.repo.Storer, c.TreeHash, r.mu), c.Hash.String(), nil
 }
 
 // FileChange is one changed path: From is "" for an added file, To is ""
@@ -111,6 +119,8 @@ type FileChange struct {
 // name, with renames detected (git's default similarity, 50%), sorted by
 // path.
 func (r *Repo) Changed(ctx context.Context, base, head string) ([]FileChange, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	bc, err := r.commit(base)
 	if err != nil {
 		return nil, err

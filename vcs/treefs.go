@@ -19,17 +19,19 @@ import (
 
 // Tree is one commit's file tree as an fs.FS, read lazily from git objects.
 // Symlinks are followed inside the tree (never out of it). It is safe for
-// concurrent use: go-git's object storage is not, so access is serialised;
+// concurrent use: go-git's object storage is not (its kept pack
+// descriptors share a file offset), so every read of the repository's
+// objects, by any of its trees or by the Repo, takes the Repo's lock;
 // callers parse in parallel, they do not read in parallel.
 type Tree struct {
-	mu    sync.Mutex
+	mu    *sync.Mutex // the Repo's
 	s     storer.EncodedObjectStorer
 	root  plumbing.Hash
 	trees map[plumbing.Hash]*object.Tree
 }
 
-func newTree(s storer.EncodedObjectStorer, root plumbing.Hash) *Tree {
-	return &Tree{s: s, root: root, trees: map[plumbing.Hash]*object.Tree{}}
+func newTree(s storer.EncodedObjectStorer, root plumbing.Hash, mu *sync.Mutex) *Tree {
+	return &Tree{mu: mu, s: s, root: root, trees: map[plumbing.Hash]*object.Tree{}}
 }
 
 var (
