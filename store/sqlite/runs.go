@@ -174,6 +174,19 @@ func (db *DB) Runs(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error)
 // LatestRuns returns the newest matching run of each repo and project, by
 // repo then project.
 func (db *DB) LatestRuns(ctx context.Context, f plumb.RunFilter) ([]*plumb.Run, error) {
+	if f.Kind != "" && f.Status != "" && f.Commit == "" && f.Trigger == "" && f.Since.IsZero() {
+		// By kind and status (the estate's last applies): one row per
+		// project from plumb_latest_runs, which triggers keep (0009).
+		w := &where{}
+		w.eq("kind", string(f.Kind))
+		w.eq("status", string(f.Status))
+		w.eq("repo", f.Repo)
+		w.eq("project", f.Project)
+		w.in("repo", f.Repos)
+		q := `SELECT ` + runSelect + ` FROM plumb_runs WHERE id IN (SELECT run_id FROM plumb_latest_runs` + w.String() + `)
+			ORDER BY repo, project`
+		return db.queryRuns(ctx, "latest runs", q, w.args)
+	}
 	w := runWhere(f)
 	// With one MAX, SQLite takes the bare column (id) from the row holding
 	// it; created_at||id breaks ties by ID as Runs does.

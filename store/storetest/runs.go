@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -96,6 +97,7 @@ func testRuns(t *testing.T, open func(t *testing.T) plumb.Store) {
 	})
 	t.Run("FilterAndOrder", func(t *testing.T) { t.Parallel(); testRunFilters(t, open(t)) })
 	t.Run("Latest", func(t *testing.T) { t.Parallel(); testLatestRuns(t, open(t)) })
+	t.Run("LatestFollowsUpdates", func(t *testing.T) { t.Parallel(); testLatestRunsUpdates(t, open(t)) })
 }
 
 // testLatestRuns: each project's newest matching run, what the estate
@@ -133,6 +135,54 @@ func testLatestRuns(t *testing.T, s plumb.Store) {
 		if d := cmp.Diff(tc.want, got); d != "" {
 			t.Errorf("%s: ids (-want +got):\n%s", tc.name, d)
 		}
+	}
+}
+
+// testLatestRunsUpdates: the newest run of a status follows runs as they
+// change status: a run that becomes applied is the last apply; one that
+// leaves it (a later status fix) hands the place back to the one before.
+func testLatestRunsUpdates(t *testing.T, s plumb.Store) {
+	applied := plumb.RunFilter{Kind: plumb.RunApply, Status: plumb.RunApplied}
+	latest := func(f plumb.RunFilter) []string {
+		t.Helper()
+		runs, err := s.LatestRuns(ctx(t), f)
+		must(t, err)
+		ids := []string{}
+		for _, r := range runs {
+			ids = append(ids, r.ID)
+		}
+		return ids
+	}
+	run := func(id string, created time.Duration, status plumb.RunStatus) *plumb.Run {
+		r := &plumb.Run{ID: id, Repo: "acme/infra", Project: "app", Kind: plumb.RunApply, Status: status, CreatedAt: at(created)}
+		must(t, s.CreateRun(ctx(t), r))
+		return r
+	}
+	first := run("u1", 0, plumb.RunApplied)
+	second := run("u2", time.Minute, plumb.RunRunning)
+	if got := latest(applied); !slices.Equal(got, []string{"u1"}) {
+		t.Errorf("applied while u2 runs: %v, want u1", got)
+	}
+	second.Status = plumb.RunApplied
+	must(t, s.UpdateRun(ctx(t), second))
+	if got := latest(applied); !slices.Equal(got, []string{"u2"}) {
+		t.Errorf("applied once u2 applied: %v, want u2", got)
+	}
+	if got := latest(plumb.RunFilter{Kind: plumb.RunApply, Status: plumb.RunRunning}); len(got) != 0 {
+		t.Errorf("running after u2 finished: %v, want none", got)
+	}
+	second.Status = plumb.RunFailed
+	must(t, s.UpdateRun(ctx(t), second))
+	if got := latest(applied); !slices.Equal(got, []string{"u1"}) {
+		t.Errorf("applied after u2 turned failed: %v, want u1 again", got)
+	}
+	first.Status = plumb.RunFailed
+	must(t, s.UpdateRun(ctx(t), first))
+	if got := latest(applied); len(got) != 0 {
+		t.Errorf("applied with none left: %v, want none", got)
+	}
+	if got := latest(plumb.RunFilter{Kind: plumb.RunApply, Status: plumb.RunFailed, Project: "app"}); !slices.Equal(got, []string{"u2"}) {
+		t.Errorf("failed: %v, want u2 (the newer)", got)
 	}
 }
 
