@@ -183,6 +183,9 @@ func startServe(t testing.TB, dataDir string, env []string, args ...string) *ser
 	}
 	s := &served{t: t, cmd: cmd, log: log}
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("plumb serve's log, last lines:\n%s", log.tail(60))
+		}
 		if !s.waited {
 			cmd.Process.Kill()
 			cmd.Wait()
