@@ -232,7 +232,3 @@ func (r *Runner) keepPlanText(run *plumb.Run, dir, planPath, text string) error 
 	}
 	return nil
 }
-
-// PlanJSONPath is the redacted plan JSON of a plan run, for policy checks
-// and drift classification.
-func (r *Runner) PlanJSONPath(runID string) string { return filepath.Join(r.runDir(runID), planJSON) }
