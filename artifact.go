@@ -2,11 +2,15 @@ package plumb
 
 import "context"
 
-// Artifacts keeps the files of runs where every replica can reach them:
-// saved plans, their meta, their redacted text and run logs, so a plan made
-// on one replica is applied on another. Keys are slash-separated paths
-// relative to the store's root, such as "runs/<id>/plan.tfplan". The data
-// dir stays each replica's working copy; Artifacts is the shared one.
+// Artifacts keeps the files of runs where every replica can reach them,
+// so a plan made on one replica is applied on another. Keys are
+// slash-separated paths relative to the store's root: under runs/<id>/,
+// plan.tfplan (the saved plan, deleted once applied, superseded or
+// discarded) and meta.json, stored when a plan is made; plan.json and
+// plan.txt (the plan, redacted) and log.txt (the whole log, redacted),
+// stored when the run ends. The data dir stays each replica's working
+// copy, and without an Artifacts the only one; Artifacts is the shared
+// one. The Store keeps each run's log too, where a run page reads it live.
 //
 // Saved plans hold real values: an implementation keeps what it stores
 // unreadable to anyone holding only the storage (encrypted at rest).

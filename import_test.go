@@ -25,8 +25,8 @@ type rule struct {
 // production lists every package cmd/plumb may wire together: everything
 // but the test-only helpers.
 var production = []string{
-	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "jobs", "progress", "vcs", "vcs/markdown", "server", "server/dashboard", "queue",
-	"store", "store/sqlite", "store/postgres", "s3store", "internal/sqlmigrate", "internal/flagsource",
+	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "runner/keptstate", "runner/runfiles", "jobs", "progress", "vcs", "vcs/markdown", "server", "server/dashboard", "queue",
+	"store", "store/sqlite", "store/postgres", "internal/sqlstore", "s3store", "internal/sqlmigrate", "internal/flagsource",
 }
 
 var rules = map[string]rule{
@@ -35,12 +35,16 @@ var rules = map[string]rule{
 	"policy":         {imports: []string{""}},
 	"drift":          {imports: []string{""}},
 	"engine":         {imports: []string{""}, tests: []string{"internal/testenv", "internal/releasetest"}},
-	"runner":         {imports: []string{"", "planner", "policy", "drift", "engine", "runner/planout", "runner/rootmod"}, tests: []string{"internal/testenv"}},
+	"runner":         {imports: []string{"", "planner", "policy", "drift", "engine", "runner/planout", "runner/rootmod", "runner/keptstate", "runner/runfiles"}, tests: []string{"internal/testenv"}},
 	"runner/planout": {imports: []string{""}},
 	"runner/rootmod": {},
-	"jobs":           {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod"}, tests: []string{"internal/testenv"}},
+	// Where plumb keeps the state of projects without a backend.
+	"runner/keptstate": {imports: []string{"", "engine", "runner/rootmod"}, tests: []string{"internal/testenv", "internal/pgtest", "internal/s3test"}},
+	// Where runs' files are kept: the data dir and the shared artifact store.
+	"runner/runfiles": {imports: []string{"", "engine"}},
+	"jobs":            {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "runner/keptstate", "runner/runfiles"}, tests: []string{"internal/testenv"}},
 	// The CLI's terminal view of a batch of runs.
-	"progress": {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod"}},
+	"progress": {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "runner/keptstate", "runner/runfiles"}},
 
 	// Adapters: each reaches plumb only through the root.
 	"vcs":                 {imports: []string{"", "vcs/markdown"}, tests: []string{"internal/testenv", "vcs/githubtest"}},
@@ -49,9 +53,11 @@ var rules = map[string]rule{
 	"server/dashboard":    {imports: []string{""}},
 	"queue":               {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"internal/pgtest"}},
 	"store":               {imports: []string{""}},
-	"store/sqlite":        {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest"}},
-	"store/postgres":      {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"store/storetest", "internal/pgtest"}},
+	"store/sqlite":        {imports: []string{"", "internal/sqlmigrate", "internal/sqlstore"}, tests: []string{"store/storetest"}},
+	"store/postgres":      {imports: []string{"", "internal/sqlmigrate", "internal/sqlstore"}, tests: []string{"store/storetest", "internal/pgtest"}},
 	"internal/sqlmigrate": {},
+	// The SQL both stores share, each in its dialect.
+	"internal/sqlstore": {imports: []string{""}},
 	// Flag values from PLUMB_* variables and a YAML file.
 	"internal/flagsource": {imports: []string{""}},
 	"s3store":             {imports: []string{""}, tests: []string{"internal/s3test"}},
@@ -77,6 +83,8 @@ var rules = map[string]rule{
 	"internal/benchrun":     {},
 	"internal/benchwebhook": {},
 	"internal/benchdrift":   {},
+	// make dashboard's GitHub: the test server run as a program of its own.
+	"internal/githubdemo": {imports: []string{"vcs/githubtest"}, tests: []string{"internal/testenv"}},
 }
 
 // pkg is what go list says of one package, with plumb's paths made

@@ -100,6 +100,9 @@ type Run struct {
 type RunLease struct {
 	Owner   string
 	Expires time.Time
+	// Job is the queue's job the run was made for (JobFrom), if any: the
+	// one to hand to another replica once the run is recovered.
+	Job string
 }
 
 // Duration is how long the run took, or zero while it has not finished.

@@ -39,3 +39,18 @@ type Job struct {
 type JobHandler interface {
 	HandleJob(ctx context.Context, j Job) error
 }
+
+type jobKey struct{}
+
+// WithJob returns ctx carrying the id of the queue job it works for: runs
+// made under it record it (RunLease.Job), so that the job is handed to
+// another replica as soon as they are recovered.
+func WithJob(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, jobKey{}, id)
+}
+
+// JobFrom is the job id WithJob put in ctx, or "".
+func JobFrom(ctx context.Context) string {
+	id, _ := ctx.Value(jobKey{}).(string)
+	return id
+}

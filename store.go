@@ -15,8 +15,10 @@ type Store interface {
 	// CreateRun stores a new run, setting CreatedAt when it is zero.
 	// EINVALID when the ID is empty or taken.
 	CreateRun(ctx context.Context, r *Run) error
-	// UpdateRun replaces a stored run (all fields but CreatedAt).
-	// ENOTFOUND when there is none.
+	// UpdateRun replaces a stored run (all fields but CreatedAt and the
+	// lease) while r.Lease.Owner still holds it. ECONFLICT when its lease
+	// is another's (a replica claimed it: this process must stop working
+	// on it); ENOTFOUND when there is none.
 	UpdateRun(ctx context.Context, r *Run) error
 	// Run returns one run. ENOTFOUND when there is none.
 	Run(ctx context.Context, id string) (*Run, error)
@@ -72,6 +74,12 @@ type Store interface {
 	ReleaseLocksOwnedBy(ctx context.Context, owner string) ([]Lock, error)
 	// Locks lists the held locks, oldest first.
 	Locks(ctx context.Context) ([]Lock, error)
+	// LockHolderPlans returns, for each held lock of repos (none: every
+	// repo), the newest plan of its project its owner asked for (a pull
+	// request's, Trigger "PR #12"): what merging it would apply. Brief
+	// (see RunFilter), by repo then project; a lock whose owner has no
+	// plan of its project has none.
+	LockHolderPlans(ctx context.Context, repos []string) ([]*Run, error)
 
 	// RecordAudit appends to the audit trail; an empty ID or At is filled
 	// in. EINVALID when Actor or Action is empty.
@@ -121,6 +129,10 @@ type RunFilter struct {
 	// Before keeps runs older than a cursor: the next page of a listing.
 	Before Cursor
 	Limit  int
+	// Brief leaves out, read as empty, what a summary shows none of: the
+	// plan text, resources, policy outcome, differences, drift and lease.
+	// The estate reads thousands of runs at once, and plan texts are large.
+	Brief bool
 }
 
 // AuditFilter narrows Audit. Zero fields match everything.

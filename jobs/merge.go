@@ -262,6 +262,9 @@ func (j *MergeJob) priorOutcomes(ctx context.Context, b *mergeBatch) ([]*plumb.R
 			if r.Workspace != workspace(t.Project) {
 				continue
 			}
+			if !r.Status.Done() {
+				return nil, unfinishedPrior(b.ev, r)
+			}
 			if r.Status != plumb.RunBlocked && r.Status != plumb.RunSkipped {
 				out[i] = r
 			}
@@ -288,8 +291,8 @@ func (j *MergeJob) retry(ctx context.Context, b *mergeBatch, prior []*plumb.Run)
 			}
 			continue
 		}
-		if p != nil && (p.Status == plumb.RunApplied || p.Status == plumb.RunNoChanges) {
-			continue
+		if p != nil && (p.Status == plumb.RunApplied || p.Status == plumb.RunNoChanges || earlierAttempt(b.ev, p)) {
+			continue // applied, or this very command's outcome: it stands
 		}
 		if p != nil && p.PlanID != "" {
 			plan, err := j.Store.Run(ctx, p.PlanID)

@@ -3,6 +3,8 @@ package policy
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -59,4 +61,52 @@ func (s *Set) Verify(ctx context.Context) ([]TestResult, error) {
 		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row), cmp.Compare(a.Name, b.Name))
 	})
 	return out, nil
+}
+
+// WriteVerify prints tests as conftest verify does, one verdict a line
+// with what a failing test printed, then the counts; it returns how many
+// failed or errored.
+func WriteVerify(w io.Writer, tests []TestResult) int {
+	var passed, failed, skipped int
+	for _, t := range tests {
+		verdict := "PASS"
+		switch {
+		case t.Skipped:
+			verdict = "SKIP"
+			skipped++
+		case t.Error != "":
+			verdict = "ERROR"
+			failed++
+		case !t.Passed:
+			verdict = "FAIL"
+			failed++
+		default:
+			passed++
+		}
+		fmt.Fprintf(w, "%-5s %s:%d: %s\n", verdict, t.File, t.Row, t.Name)
+		if t.Error != "" {
+			fmt.Fprintf(w, "      %s\n", t.Error)
+		}
+		if !t.Passed && t.Output != "" {
+			fmt.Fprintf(w, "      %s\n", strings.ReplaceAll(strings.TrimSpace(t.Output), "\n", "\n      "))
+		}
+	}
+	fmt.Fprintf(w, "\n%d %s, %d passed, %d failed, %d skipped\n", len(tests), Plural("test", len(tests)), passed, failed, skipped)
+	return failed
+}
+
+// WriteRuns lists each plan's policy denials and warnings, one a line,
+// under a plan table.
+func WriteRuns(w io.Writer, runs []*plumb.Run) {
+	for _, r := range runs {
+		if r == nil || r.Policy == nil {
+			continue
+		}
+		for _, d := range r.Policy.Deny {
+			fmt.Fprintf(w, "policy: %s: DENY %s.%s: %s\n", r.Project, d.Namespace, d.Rule, d.Message)
+		}
+		for _, d := range r.Policy.Warn {
+			fmt.Fprintf(w, "policy: %s: WARN %s.%s: %s\n", r.Project, d.Namespace, d.Rule, d.Message)
+		}
+	}
 }

@@ -70,7 +70,9 @@ func (w *jobWorker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
 		log.Error("queue: job of a kind no handler takes")
 		return river.JobCancel(fmt.Errorf("no handler for jobs of kind %q", job.Args.Type))
 	}
-	err := h.HandleJob(ctx, plumb.Job{Kind: job.Args.Type, Key: job.Args.Key, Args: compact(job.Args.Args)})
+	hctx, done := q.working(ctx, job.ID)
+	err := h.HandleJob(hctx, plumb.Job{Kind: job.Args.Type, Key: job.Args.Key, Args: compact(job.Args.Args)})
+	done()
 	if err == nil {
 		return nil
 	}

@@ -25,6 +25,12 @@ const (
 	DefaultMaxAttempts       = 5
 	DefaultConflictSnooze    = 30 * time.Second
 	DefaultFetchPollInterval = 500 * time.Millisecond
+	// DefaultFetchCooldown is the least time between two fetches. River's
+	// 100 ms capped a pool of N workers at 10N cheap jobs a second (drafts,
+	// comments that are not commands), so a burst of them held real work
+	// back for minutes; the shorter wait costs a fetch query per 10 ms
+	// only while jobs keep finishing.
+	DefaultFetchCooldown = 10 * time.Millisecond
 )
 
 // Config configures a Queue. Zero fields take the defaults above.
@@ -86,6 +92,7 @@ type Queue struct {
 
 	mu      sync.Mutex
 	started bool
+	here    map[int64]bool // jobs running in this process (rescue.go)
 }
 
 // New migrates River's tables and plumb_events in the database (cfg.DB or
@@ -120,7 +127,7 @@ func New(ctx context.Context, cfg Config) (*Queue, error) {
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		MaxAttempts:          cfg.MaxAttempts,
 		FetchPollInterval:    cfg.FetchPollInterval,
-		FetchCooldown:        min(river.FetchCooldownDefault, cfg.FetchPollInterval),
+		FetchCooldown:        min(DefaultFetchCooldown, cfg.FetchPollInterval),
 		Queues:               queues(cfg),
 		Workers:              workers,
 	})

@@ -53,7 +53,9 @@ func (w *worker) Work(ctx context.Context, job *river.Job[EventArgs]) error {
 	if err := q.setStatus(ctx, q.db, d, StatusRunning, rec.Error, job.Attempt); err != nil {
 		return err
 	}
-	herr := q.cfg.Handler.HandleEvent(ctx, rec.Event)
+	hctx, done := q.working(ctx, job.ID)
+	herr := q.cfg.Handler.HandleEvent(hctx, rec.Event)
+	done()
 	if herr == nil {
 		return q.complete(ctx, job)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-exec/tfexec"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/runner/runfiles"
 )
 
 // Apply applies plan, a plan run of the same project, under the project's
@@ -77,7 +78,7 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 		run.PlanText, run.PlanSHA256 = plan.PlanText, plan.PlanSHA256
 		log.note("applying plan " + plan.ID)
 	}
-	meta, err := readMeta(planDir)
+	meta, err := runfiles.ReadMeta(planDir)
 	if err != nil {
 		return err
 	}
@@ -93,11 +94,12 @@ func (r *Runner) apply(ctx context.Context, t Target, plan *plumb.Run, run *plum
 	}
 	defer w.close()
 	run.Engine, run.EngineVersion = w.bin.Engine, w.bin.VersionString()
+	r.storeEngine(ctx, run)
 	// The saved plan holds real values: it goes as soon as it is used.
 	defer r.removePlan(ctx, filepath.Base(planDir))
 	// usablePlan compared engines already; checked again on the binary
 	// prepare chose, in case the two choices ever part.
-	if why := meta.engineDiffers(w.bin); why != "" {
+	if why := meta.EngineDiffers(w.bin); why != "" {
 		return plumb.Errorf(plumb.ECONFLICT, "not applied: %s", why)
 	}
 	if err := w.tf.Apply(ctx, tfexec.DirOrPlan(planPath)); err != nil {
@@ -130,7 +132,7 @@ func (r *Runner) usablePlan(ctx context.Context, t Target, plan *plumb.Run) (str
 		return "", fmt.Sprintf("plan %s could not be fetched from the artifact store: %v", plan.ID, err)
 	}
 	dir := r.runDir(plan.ID)
-	meta, err := readMeta(dir)
+	meta, err := runfiles.ReadMeta(dir)
 	if err != nil {
 		return "", fmt.Sprintf("plan %s has no artifact", plan.ID)
 	}
@@ -165,7 +167,7 @@ func (r *Runner) usablePlan(ctx context.Context, t Target, plan *plumb.Run) (str
 	if err != nil {
 		return "", fmt.Sprintf("no engine to apply plan %s with: %v", plan.ID, err)
 	}
-	if why := meta.engineDiffers(bin); why != "" {
+	if why := meta.EngineDiffers(bin); why != "" {
 		return "", why
 	}
 	return dir, ""

@@ -52,12 +52,21 @@ func (r *Runner) ApplyAll(ctx context.Context, targets []Target, plans []*plumb.
 	if o.RefusePlan == nil {
 		o.RefusePlan = func(int, *plumb.Run) string { return "" }
 	}
+	// A run taken over (this replica was taken for dead) stops the batch:
+	// the replica that recovered it retries the rest.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	for i, t := range targets {
 		var plan *plumb.Run
 		if i < len(plans) {
 			plan = plans[i]
 		}
 		run, err := r.applyOne(ctx, i, t, plan, bad, stoppedAt, o)
+		if cur, lost := r.takenOver(ctx, run); lost {
+			r.logger.Warn("apply taken over: its lease expired and another replica recovered it", "run", run.ID, "project", run.Project)
+			run = cur
+			stop(errLeaseLost)
+		}
 		runs[i] = run
 		switch run.Status {
 		case plumb.RunFailed, plumb.RunBlocked, plumb.RunSkipped:

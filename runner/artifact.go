@@ -4,61 +4,23 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
 	"github.com/plumbhq/plumb/runner/rootmod"
+	"github.com/plumbhq/plumb/runner/runfiles"
 )
 
-// A plan artifact is kept per run under <data>/runs/<id>/: the saved plan
-// (binary, holds real values: 0600, deleted once applied or superseded),
-// its redacted JSON and text, and meta.json, which says what the plan was
-// made from so an apply can refuse a stale one.
+// The files of a plan run, under <data>/runs/<id>/ (see runfiles): the
+// saved plan (real values: 0600, deleted once applied or superseded), its
+// redacted JSON and text, and its meta (runfiles.Meta), which lets an
+// apply refuse a stale plan.
 const (
-	planFile = "plan.tfplan"
-	planJSON = "plan.json"
-	planText = "plan.txt"
-	metaFile = "meta.json"
+	planFile = runfiles.PlanFile
+	planJSON = runfiles.JSONFile
+	planText = runfiles.TextFile
 )
-
-type planMeta struct {
-	RunID      string `json:"run_id"`
-	Commit     string `json:"commit"`
-	Base       string `json:"base,omitempty"`
-	PlanSHA256 string `json:"plan_sha256"`
-	// StateSHA256 is the digest of the plumb-kept state when the plan was
-	// made ("" for projects with their own backend, where the engine's own
-	// stale-plan check applies).
-	StateSHA256 string `json:"state_sha256"`
-	HasChanges  bool   `json:"has_changes"`
-	// InputsSHA256 is the digest of everything at Commit the project's
-	// configuration reads (its directory and the local modules it calls),
-	// so a plan stays valid for another commit with the same inputs (the
-	// merge commit of the pull request it was reviewed on).
-	InputsSHA256 string `json:"inputs_sha256,omitempty"`
-	// Engine and EngineVersion name the binary that made the plan. Only
-	// the same engine at the same exact version applies it: another
-	// version may read a saved plan differently (or refuse it half-way),
-	// and the reviewed plan text is that version's account of the change.
-	Engine        plumb.Engine `json:"engine"`
-	EngineVersion string       `json:"engine_version"`
-}
-
-// engineDiffers says why a plan made with the engine in m may not be
-// applied by bin, or "" when bin is that same engine and version.
-func (m planMeta) engineDiffers(bin engine.Binary) string {
-	if m.EngineVersion == "" {
-		return fmt.Sprintf("plan %s does not record the engine version it was made with (an older plumb made it)", m.RunID)
-	}
-	if m.Engine != bin.Engine || m.EngineVersion != bin.VersionString() {
-		return fmt.Sprintf("plan %s was made with %s %s, and this apply would run %s %s (%s)", m.RunID, m.Engine, m.EngineVersion, bin.Engine, bin.VersionString(), bin.Path)
-	}
-	return ""
-}
 
 // applyBinary is the engine an apply of t runs: prepare's own choice (the
 // project's version, else its required_version at t.Commit, else the
@@ -82,26 +44,6 @@ func (r *Runner) applyBinary(ctx context.Context, t Target) (engine.Binary, erro
 		cfg = rootmod.Read(filepath.Join(root, filepath.FromSlash(t.Project.Dir)), nil, kind == plumb.EngineTofu)
 	}
 	return r.engineFor(ctx, t.Project, kind, cfg)
-}
-
-func writeMeta(dir string, m planMeta) error {
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, metaFile), data, 0o600)
-}
-
-func readMeta(dir string) (planMeta, error) {
-	var m planMeta
-	data, err := os.ReadFile(filepath.Join(dir, metaFile))
-	if err != nil {
-		return m, fmt.Errorf("plan artifact: %w", err)
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("plan artifact %s: %w", dir, err)
-	}
-	return m, nil
 }
 
 // stateFile is where the local backend plumb configures keeps a workspace.

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -18,6 +19,9 @@ import (
 type leaseConfig struct {
 	owner        string
 	ttl, renewal time.Duration
+	// rescue hands the queue's jobs of recovered runs to other replicas
+	// (RescueJobsWith); nil leaves them to the queue's own rescue.
+	rescue func(ctx context.Context, jobs []string) (int, error)
 }
 
 func newLeaseConfig(cfg Config) leaseConfig {
@@ -39,8 +43,29 @@ func newLeaseConfig(cfg Config) leaseConfig {
 // Replica is the owner of this runner's leases.
 func (r *Runner) Replica() string { return r.lease.owner }
 
-func (r *Runner) newLease() plumb.RunLease {
-	return plumb.RunLease{Owner: r.lease.owner, Expires: r.now().UTC().Add(r.lease.ttl)}
+// newLease is a new run's lease, naming the queue job ctx runs for.
+func (r *Runner) newLease(ctx context.Context) plumb.RunLease {
+	return plumb.RunLease{Owner: r.lease.owner, Expires: r.now().UTC().Add(r.lease.ttl), Job: plumb.JobFrom(ctx)}
+}
+
+// RescueJobsWith makes RecoverInterrupted hand to rescue, once the runs
+// are marked, the queue jobs they were made for: retried elsewhere now,
+// they find the interruption recorded. Call it before KeepLeases.
+func (r *Runner) RescueJobsWith(rescue func(ctx context.Context, jobs []string) (int, error)) {
+	r.lease.rescue = rescue
+}
+
+// errLeaseLost stops what follows a run another process took over.
+var errLeaseLost = errors.New("a run was taken over by another replica (its lease expired): this replica stops")
+
+// takenOver returns, when another process recovered a run this runner
+// made (UpdateRun refused this runner's writes), the run it recorded.
+func (r *Runner) takenOver(ctx context.Context, run *plumb.Run) (*plumb.Run, bool) {
+	if run == nil || run.ID == "" || run.Lease.Owner != r.lease.owner {
+		return nil, false
+	}
+	cur, err := r.store.Run(context.WithoutCancel(ctx), run.ID)
+	return cur, err == nil && cur.Lease.Owner != run.Lease.Owner
 }
 
 // KeepLeases renews this runner's leases until ctx ends; with recover it
@@ -50,13 +75,17 @@ func (r *Runner) newLease() plumb.RunLease {
 func (r *Runner) KeepLeases(ctx context.Context, recover bool) {
 	t := time.NewTicker(r.lease.renewal)
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	// At once too: runs left by a replica that died before this one
+	// started are as overdue as any.
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
-		if _, err := r.store.RenewRunLeases(ctx, r.lease.owner, r.newLease().Expires); err != nil && ctx.Err() == nil {
+		if _, err := r.store.RenewRunLeases(ctx, r.lease.owner, r.newLease(ctx).Expires); err != nil && ctx.Err() == nil {
 			r.logger.Error("renew run leases", "replica", r.lease.owner, "err", err)
 		}
 		if !recover {

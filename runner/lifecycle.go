@@ -95,7 +95,7 @@ func (r *Runner) queued(ctx context.Context, t Target, kind plumb.RunKind, progr
 		Kind: kind, Status: plumb.RunQueued, Trigger: t.Trigger, Commit: t.Commit, Base: t.Base,
 		Engine: t.Project.Engine, Resources: []plumb.ResourceChange{}, CreatedAt: r.now().UTC(),
 	}
-	run.Lease = r.newLease()
+	run.Lease = r.newLease(ctx)
 	if err := r.store.CreateRun(ctx, run); err != nil {
 		return run, nil, err
 	}
@@ -113,6 +113,19 @@ func (a *active) running(ctx context.Context, started func()) error {
 		started()
 	}
 	return nil
+}
+
+// storeEngine records the engine and version prepare chose, so the run's
+// page names them while it goes on. It writes a copy that says running:
+// an apply that planned again first carries that plan's outcome (changes)
+// in run already, and a record saying so would end the run's live page.
+// A failed write is only logged: the run's end writes them again.
+func (r *Runner) storeEngine(ctx context.Context, run *plumb.Run) {
+	cur := *run
+	cur.Status = plumb.RunRunning
+	if err := r.store.UpdateRun(ctx, &cur); err != nil {
+		r.logger.Warn("store the run's engine", "run", run.ID, "err", err)
+	}
 }
 
 // done finishes the run: a failure (including cancellation) is recorded
@@ -147,7 +160,7 @@ func (a *active) done(ctx context.Context, err error) error {
 	}
 	run.PlanText = r.redactor.String(run.PlanText)
 	var errs []error
-	errs = append(errs, r.store.UpdateRun(ctx, run), a.log.end(ctx, r.store, run.ID))
+	errs = append(errs, r.store.UpdateRun(ctx, run), a.endLog(ctx))
 	errs = append(errs, r.store.RecordAudit(ctx, plumb.AuditEntry{
 		ID: r.newID(), At: run.FinishedAt, Actor: run.Trigger, Action: string(run.Kind), Repo: run.Repo,
 		Project: run.Project, Commit: run.Commit, RunID: run.ID, Result: string(run.Status),

@@ -16,6 +16,7 @@ import (
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/drift"
 	"github.com/plumbhq/plumb/runner/planout"
+	"github.com/plumbhq/plumb/runner/runfiles"
 )
 
 // Plan runs a real plan of one project at one commit and keeps its
@@ -65,6 +66,7 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	}
 	defer w.close()
 	run.Engine, run.EngineVersion = w.bin.Engine, w.bin.VersionString()
+	r.storeEngine(ctx, run)
 	planPath := filepath.Join(dir, planFile)
 	if a != nil {
 		if err := a.takeWorker(ctx); err != nil {
@@ -115,7 +117,7 @@ func (r *Runner) plan(ctx context.Context, t Target, run *plumb.Run, log *runLog
 	if err != nil {
 		return err
 	}
-	return writeMeta(dir, planMeta{RunID: run.ID, Commit: t.Commit, Base: t.Base, PlanSHA256: run.PlanSHA256,
+	return runfiles.WriteMeta(dir, runfiles.Meta{RunID: run.ID, Commit: t.Commit, Base: t.Base, PlanSHA256: run.PlanSHA256,
 		StateSHA256: stateDigest, HasChanges: run.Status == plumb.RunChanges, InputsSHA256: inputs,
 		Engine: w.bin.Engine, EngineVersion: w.bin.VersionString()})
 }

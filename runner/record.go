@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,16 +110,17 @@ func Interrupted(run *plumb.Run) bool {
 // data dir lock). It claims them first, so of replicas recovering at once
 // each run is marked by one, and a live replica's runs are never touched.
 // An interrupted apply keeps its project's lock, whose reason then says
-// the state may be partial: a human decides what happens next. It returns
-// how many runs it marked.
-func (r *Runner) RecoverInterrupted(ctx context.Context, all bool) (int, error) {
+// the state may be partial: a human decides what happens next. Then the
+// queue jobs of the marked runs go to the rescue of RescueJobsWith. It
+// returns how many runs it marked.
+func (r *Runner) RecoverInterrupted(ctx context.Context, all bool) (n int, err error) {
 	now := r.now().UTC()
 	if all {
 		now = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	// Not this runner's own owner: KeepLeases must not renew a claimed run
 	// left unmarked by an error, so that it expires and is claimed again.
-	runs, err := r.store.ClaimExpiredRuns(ctx, r.lease.owner+" (recovering)", now, r.newLease().Expires)
+	runs, err := r.store.ClaimExpiredRuns(ctx, r.lease.owner+" (recovering)", now, r.newLease(ctx).Expires)
 	if err != nil || len(runs) == 0 {
 		return 0, err
 	}
@@ -125,7 +128,13 @@ func (r *Runner) RecoverInterrupted(ctx context.Context, all bool) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	var jobs []string
+	defer func() {
+		if len(jobs) > 0 && r.lease.rescue != nil {
+			_, rerr := r.lease.rescue(ctx, jobs)
+			err = errors.Join(err, rerr)
+		}
+	}()
 	for _, run := range runs {
 		if run.Status.Done() {
 			continue
@@ -140,6 +149,9 @@ func (r *Runner) RecoverInterrupted(ctx context.Context, all bool) (int, error) 
 		// A saved plan of an interrupted run is not trusted.
 		r.removePlan(ctx, run.ID)
 		n++
+		if run.Lease.Job != "" && !slices.Contains(jobs, run.Lease.Job) {
+			jobs = append(jobs, run.Lease.Job)
+		}
 		if run.Error != interruptedApplyMsg {
 			continue
 		}

@@ -3,7 +3,9 @@ package runner
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +26,10 @@ type runLog struct {
 	tee     io.Writer // optional live copy, redacted with what is known so far
 	red     *plumb.Redactor
 	stop    func() // ends the live flushes (live)
+	// stored is what the store took so far, redacted, for the archive
+	// (whole): about what the engine printed, which a plan holds once
+	// already as its text.
+	stored []string
 }
 
 // liveEvery is how often a running run's new log lines are stored.
@@ -114,5 +120,51 @@ func (l *runLog) flush(ctx context.Context, store plumb.Store, runID string, fin
 		l.mu.Unlock()
 		return err
 	}
+	l.mu.Lock()
+	l.stored = append(l.stored, lines...)
+	l.mu.Unlock()
 	return nil
+}
+
+// whole is the run's log as stored, then what the store refused, each
+// line redacted again with all that is known by now.
+func (l *runLog) whole() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var b bytes.Buffer
+	for _, lines := range [][]string{l.stored, l.lines} {
+		for _, line := range lines {
+			b.WriteString(l.red.String(line) + "\n")
+		}
+	}
+	if len(l.partial) > 0 {
+		b.WriteString(l.red.String(string(l.partial)))
+	}
+	return b.Bytes()
+}
+
+// archiveTimeout bounds copying a finished run's files to the artifact
+// store.
+const archiveTimeout = 30 * time.Second
+
+// endLog stops the live flushes and stores what is left of the log, then
+// archives the run's files (runfiles.Files.Archive): the whole log and the
+// redacted plan, in the data dir and the shared artifact store. The store
+// keeps the log rows: the dashboard reads a run's log there, live or not,
+// with or without an artifact store, and a failed upload loses nothing.
+// A failed archive does not change the run, whose record, log rows and
+// local files stand; it is said in the run's log and logged. It returns
+// only what the store refused.
+func (a *active) endLog(ctx context.Context) error {
+	r, run := a.r, a.run
+	err := a.log.end(ctx, r.store, run.ID)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), archiveTimeout)
+	defer cancel()
+	if aerr := r.files().Archive(actx, run.ID, a.log.whole()); aerr != nil {
+		msg := strings.ReplaceAll(r.redactor.String(aerr.Error()), "\n", "; ")
+		r.logger.Error("archive run", "run", run.ID, "project", run.Project, "err", msg)
+		a.log.note("archiving this run's files failed (" + msg + "); the run stands, its log stays in plumb's database and its files in this replica's data dir")
+		err = errors.Join(err, a.log.flush(ctx, r.store, run.ID, true))
+	}
+	return err
 }

@@ -1,13 +1,16 @@
 package runner
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
+	"github.com/plumbhq/plumb/runner/keptstate"
 	"github.com/plumbhq/plumb/runner/rootmod"
 )
 
@@ -40,7 +44,7 @@ type Runner struct {
 	// artifacts is the store replicas share (Config.Artifacts), or nil.
 	artifacts plumb.Artifacts
 	lease     leaseConfig // lease.go
-	pgState   bool
+	state     keptstate.Where
 
 	pool chan struct{}
 	// readBacks bounds saved plans being read back (`show -json`) once
@@ -83,7 +87,8 @@ type Config struct {
 	// Finished, if set, hears about every run that ends (for metrics).
 	Finished func(*plumb.Run)
 	// Artifacts, if set, is the store every replica shares: plans are
-	// copied there when made and fetched from there to be applied.
+	// copied there when made and fetched from there to be applied, and a
+	// run's redacted plan and log when it ends (see RunFile).
 	Artifacts plumb.Artifacts
 	// Replica names this process as the owner of its runs' leases
 	// (default: host, pid and a random part); KeepLeases renews them every
@@ -91,13 +96,15 @@ type Config struct {
 	Replica    string
 	LeaseTTL   time.Duration
 	LeaseRenew time.Duration
-	// StateURL, a postgres:// URL, keeps the state of projects without a
-	// backend in the engine's pg backend (one schema per repo and project
-	// directory) instead of the data dir, so every replica reads and
-	// writes the same state; the engine then checks that a saved plan is
-	// not stale, as for projects with their own backend. Engines get it as
-	// PG_CONN_STR, even when it is among Credentials; it is redacted.
+	// StateURL, postgres://… or s3://bucket/prefix (reached as StateS3
+	// says), keeps the state of projects without a backend in the engine's
+	// pg or s3 backend (keptstate) instead of the data dir, so every
+	// replica reads and writes the same state; the engine then checks that
+	// a saved plan is not stale, as for projects with their own backend.
+	// Engines get a pg URL as PG_CONN_STR, even when it is among
+	// Credentials; it is redacted.
 	StateURL string
+	StateS3  keptstate.S3
 }
 
 // New returns a Runner for cfg.
@@ -125,7 +132,6 @@ func New(cfg Config) (*Runner, error) {
 		finished:  cfg.Finished,
 		artifacts: cfg.Artifacts,
 		lease:     newLeaseConfig(cfg),
-		pgState:   cfg.StateURL != "",
 		keys:      newKeyedMutex(),
 		trees:     newWorktrees(filepath.Join(abs, "worktrees")),
 	}
@@ -140,16 +146,14 @@ func New(cfg Config) (*Runner, error) {
 	if len(dropped) > 0 {
 		r.logger.Warn("variables not passed to engines: their values hold plumb's own credentials", "names", dropped)
 	}
-	if u := cfg.StateURL; u != "" {
-		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
-			return nil, plumb.Errorf(plumb.EINVALID, "--state-database-url: want postgres://…")
-		}
-		r.redactor.Add(engine.CredentialForms(u)...)
-		if r.env == nil {
-			r.env = map[string]string{}
-		}
-		r.env["PG_CONN_STR"] = u // the pg backend's, and only that
+	if r.state, err = keptstate.Parse(cfg.StateURL, cfg.StateS3, func(k string) string { return r.env[k] }); err != nil {
+		return nil, plumb.Errorf(plumb.EINVALID, "--state-url: %s", plumb.ErrorMessage(err))
 	}
+	r.redactor.Add(engine.CredentialForms(r.state.Secret())...)
+	if r.env == nil {
+		r.env = map[string]string{}
+	}
+	maps.Copy(r.env, r.state.Env()) // PG_CONN_STR: the pg backend's, and only that
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -234,6 +238,24 @@ func (r *Runner) AdoptState(from, to, dir string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// MigrateState moves into to the state the data dir keeps of every
+// project its store has run, each with its own engine (keptstate).
+func (r *Runner) MigrateState(ctx context.Context, to keptstate.Where, log io.Writer) ([]keptstate.Result, error) {
+	runs, err := r.store.LatestRuns(ctx, plumb.RunFilter{})
+	if err != nil {
+		return nil, err
+	}
+	scratch, err := os.MkdirTemp(r.dataDir, "migrate-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(scratch)
+	env := maps.Clone(r.env)
+	env["TF_PLUGIN_CACHE_DIR"] = r.pluginCacheDir() // the providers its runs installed
+	return to.MigrateAll(ctx, keptstate.Batch{Runs: runs, Project: r.keptProject, StateRoot: filepath.Join(r.dataDir, "state"),
+		Engines: r.engines, Env: env, Scratch: scratch, Log: log})
 }
 
 // hasState says whether a state dir holds any non-empty state file.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
+	"github.com/plumbhq/plumb/runner/keptstate"
 	"github.com/plumbhq/plumb/runner/rootmod"
 )
 
@@ -106,15 +107,11 @@ func (r *Runner) prepare(ctx context.Context, t Target, runDir string, log io.Wr
 	if w.bin, err = r.engineFor(ctx, t.Project, kind, w.cfg); err != nil {
 		return nil, err
 	}
-	if !w.cfg.HasBackend && r.pgState {
-		if err := writePGBackendOverride(dir, t.Repo, t.Project.Dir); err != nil {
-			return nil, err
+	if !w.cfg.HasBackend {
+		if err := r.writeKeptBackend(dir, t, w.bin); err != nil {
+			return nil, fmt.Errorf("project %s: %w", t.Project.Name, err)
 		}
-		w.cfg.HasBackend = true // the engine's backend, shared by every replica
-	} else if !w.cfg.HasBackend {
-		if err := writeBackendOverride(dir, r.stateDir(t.Repo, t.Project.Dir)); err != nil {
-			return nil, err
-		}
+		w.cfg.HasBackend = r.state.Shared() // the engine's backend, shared by every replica
 	}
 	if err := os.MkdirAll(w.dataDir, 0o700); err != nil {
 		return nil, err
@@ -218,23 +215,24 @@ func (r *Runner) newExec(ctx context.Context, w *workdir, runDir string, log io.
 	return nil
 }
 
-func writeBackendOverride(dir, stateDir string) error {
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+// writeKeptBackend points a project without a backend at the state plumb
+// keeps for it: in the data dir, or where every replica shares it.
+func (r *Runner) writeKeptBackend(dir string, t Target, bin engine.Binary) error {
+	p := r.keptProject(t.Repo, t.Project.Dir)
+	if !r.state.Shared() {
+		if err := os.MkdirAll(p.LocalDir, 0o700); err != nil {
+			return err
+		}
+	}
+	body, err := r.state.Override(p, bin)
+	if err != nil {
 		return err
 	}
-	body := fmt.Sprintf("# Written by plumb into its own worktree: this project has no backend, so\n# plumb keeps its state. Never committed.\nterraform {\n  backend \"local\" {\n    path          = %s\n    workspace_dir = %s\n  }\n}\n",
-		rootmod.HCLString(filepath.Join(stateDir, "terraform.tfstate")), rootmod.HCLString(filepath.Join(stateDir, "workspaces")))
-	return writeFileAtomic(filepath.Join(dir, rootmod.BackendOverride), []byte(body), 0o644)
+	return writeFileAtomic(filepath.Join(dir, rootmod.BackendOverride), body, 0o644)
 }
 
-// writePGBackendOverride points a project without a backend at the
-// engine's pg backend (PG_CONN_STR), in a schema of its own per repo and
-// directory; workspaces are the backend's.
-func writePGBackendOverride(dir, repo, projectDir string) error {
-	sum := sha256.Sum256([]byte(repo + "\x00" + projectDir))
-	body := fmt.Sprintf("# Written by plumb into its own worktree: this project has no backend, so\n# plumb keeps its state in the pg backend every replica shares. Never committed.\nterraform {\n  backend \"pg\" {\n    schema_name = \"plumb_state_%s\"\n  }\n}\n",
-		hex.EncodeToString(sum[:10]))
-	return writeFileAtomic(filepath.Join(dir, rootmod.BackendOverride), []byte(body), 0o644)
+func (r *Runner) keptProject(repo, dir string) keptstate.Project {
+	return keptstate.Project{Repo: repo, Dir: dir, Key: pathKey(repo, dir), LocalDir: r.stateDir(repo, dir)}
 }
 
 // writeFileAtomic replaces path whole, so concurrent runs of the same

@@ -70,25 +70,38 @@ section_runner() {
   row "runner: raw loop + show -json / raw loop" "-" "$(awk -v a="$rawshow" -v b="$raw" 'BEGIN { printf "%.2f (%.1f s)", a/b, a }')"
 }
 
-# --- webhook intake: signed deliveries acknowledged by the real plumb serve ---
+# --- webhook intake and job throughput, SQLite next to PostgreSQL ---------
 section_webhook() {
-  local port=${PLUMB_BENCH_WEBHOOK_PORT:-4147} dir out rate p50 p99 pid
-  dir=$(mktemp -d)
-  echo "webhook: bin/plumb serve on 127.0.0.1:$port (data dir $dir); 10,000 signed deliveries, 16 in flight, from a second process" >&2
-  bin/plumb serve --listen "127.0.0.1:$port" --data-dir "$dir" --webhook-secret bench-secret --log-level warn 2>"$dir/serve.log" &
-  pid=$!
-  if ! out=$(go run ./internal/benchwebhook -url "http://127.0.0.1:$port/events" -secret bench-secret -n 10000 -c 16); then
-    kill "$pid" 2>/dev/null || true
-    tail -5 "$dir/serve.log" >&2
-    rm -rf "$dir"
-    return 1
-  fi
-  kill -TERM "$pid"
-  wait "$pid" || true
-  rm -rf "$dir"
-  read -r rate p50 p99 _ <<<"$out"
-  row "webhook: signed deliveries acknowledged" ">= 2,000/s" "${rate}/s"
-  row "webhook: p99 latency of a 202 (p50)" "< 20 ms" "${p99} ms (${p50} ms)"
+  echo "webhook: bin/plumb serve on SQLite and on a throwaway PostgreSQL (stock settings), 2 interleaved rounds (medians); 10,000 signed deliveries, 16 in flight, from a second process; then queued jobs from first enqueue to completed (internal/benchwebhook)" >&2
+  local out name
+  local -A rate p50 p99 workers jobrate jobs jobsecs accept wworkers wrate wjobs wsecs
+  out=$(go run ./internal/benchwebhook -plumb bin/plumb)
+  local a b c d e f g h i j k l
+  while read -r name a b c d e f g h i j k l; do
+    rate[$name]=$a p50[$name]=$b p99[$name]=$c workers[$name]=$d jobrate[$name]=$e jobs[$name]=$f
+    jobsecs[$name]=$g accept[$name]=$h wworkers[$name]=$i wrate[$name]=$j wjobs[$name]=$k wsecs[$name]=$l
+  done <<<"$out"
+  for name in sqlite postgres; do
+    local db=SQLite
+    [ "$name" = sqlite ] || db=PostgreSQL
+    row "webhook: signed deliveries acknowledged, $db" ">= 2,000/s" "${rate[$name]}/s"
+    row "webhook: p99 latency of a 202 (p50), $db" "< 20 ms" "${p99[$name]} ms (${p50[$name]} ms)"
+  done
+  row "webhook: deliveries/s, PostgreSQL / SQLite" "-" \
+    "$(awk -v a="${rate[postgres]}" -v b="${rate[sqlite]}" 'BEGIN { printf "%.2f", a/b }')"
+  # Jobs a draft pull request's delivery makes: the queue's own work per
+  # job. The queue fetches at most every 10 ms (queue.DefaultFetchCooldown),
+  # each fetch as many jobs as there are free workers: workers x 100/s.
+  for name in sqlite postgres; do
+    local db=SQLite
+    [ "$name" = sqlite ] || db=PostgreSQL
+    row "jobs: queued jobs completed per second, $db, ${workers[$name]} workers (serve's default)" "-" \
+      "$(awk -v r="${jobrate[$name]}" -v n="${jobs[$name]}" -v s="${jobsecs[$name]}" -v a="${accept[$name]}" -v w="${workers[$name]}" 'BEGIN { printf "%.1f/s (%d in %.1f s, all queued in %.1f s; ceiling %d/s)", r, n, s, a, w*100 }')"
+    row "jobs: queued jobs completed per second, $db, ${wworkers[$name]} workers" "-" \
+      "$(awk -v r="${wrate[$name]}" -v n="${wjobs[$name]}" -v s="${wsecs[$name]}" -v w="${wworkers[$name]}" 'BEGIN { printf "%.1f/s (%d in %.1f s; ceiling %d/s)", r, n, s, w*100 }')"
+  done
+  row "jobs: jobs/s, PostgreSQL / SQLite, ${workers[sqlite]} and ${wworkers[sqlite]} workers" "-" \
+    "$(awk -v a="${jobrate[postgres]}" -v b="${jobrate[sqlite]}" -v c="${wrate[postgres]}" -v d="${wrate[sqlite]}" 'BEGIN { printf "%.2f and %.2f", a/b, c/d }')"
 }
 
 # --- merge: merged pull request to apply comment, against raw tofu apply ---

@@ -2,11 +2,14 @@
 # make demo: shows what plumb does today on examples/, for real and offline.
 # Each step is a small function so later verbs replace steps one by one:
 # It ends with a drift: a file changed out of band, found by `plumb drift`.
+# Its data stays in .demo/ (replaced by the next run) for `make dashboard`.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TOOLS=${PLUMB_TOOLS_DIR:-$REPO/.tools}
-PLUMB=$REPO/bin/plumb
+PLUMB=${PLUMB_BIN:-$REPO/bin/plumb}
+WORK=${PLUMB_DEMO_DIR:-$REPO/.demo}
+GH_REPO=acme/infra # what the demo repo's origin names it: the key plumb serve knows it by
 PROJECT=envs/dev/app # the example project the demo drives
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -19,8 +22,17 @@ setup() {
   [ -x "$PLUMB" ] || die "$PLUMB is missing: run \`make build\` first"
   # shellcheck source=/dev/null
   . "$TOOLS/env.sh"
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/plumb-demo.XXXXXX")
-  trap 'rm -rf "$WORK"' EXIT
+  if [ -f "$WORK/dashboard.pid" ] && kill -0 "$(cat "$WORK/dashboard.pid")" 2>/dev/null; then
+    die "make dashboard is serving $WORK (pid $(cat "$WORK/dashboard.pid")): stop it (Ctrl-C) first"
+  fi
+  # Only a directory an earlier demo made is replaced: PLUMB_DEMO_DIR may
+  # point anywhere.
+  if [ -e "$WORK" ] && [ ! -f "$WORK/.plumb-demo" ]; then
+    die "$WORK exists and is not the demo's: move it away or set PLUMB_DEMO_DIR"
+  fi
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+  touch "$WORK/.plumb-demo"
   # plumb runs each commit in its own worktree, so files the examples write
   # go to one absolute place rather than next to the code.
   export TF_VAR_output_dir=$WORK/out
@@ -31,15 +43,18 @@ show_version() {
   "$PLUMB" version | indent
 }
 
-# The examples go into a throwaway git repo: plumb works on commits, and the
-# demo must not leave state or files in your working copy.
+# The examples go into a git repo of their own: plumb works on commits, and
+# the demo must not leave state or files in your working copy. Its origin
+# is only a name (nothing is pushed): runs and state are kept under
+# acme/infra, as plumb serve knows the repository, so the dashboard shows them.
 prepare_repo() {
-  step "copy examples/ into a throwaway git repo: $WORK/repo"
+  step "copy examples/ into a git repo of their own: $WORK/repo"
   cp -R "$REPO/examples" "$WORK/repo"
   git -C "$WORK/repo" init -q -b main
   git -C "$WORK/repo" add -A
   git -C "$WORK/repo" -c user.name=demo -c user.email=demo@plumb.invalid commit -q -m "examples"
-  note "commit $(git -C "$WORK/repo" rev-parse --short HEAD)"
+  git -C "$WORK/repo" remote add origin "https://github.com/$GH_REPO.git"
+  note "commit $(git -C "$WORK/repo" rev-parse --short HEAD); origin names it $GH_REPO (never pushed to)"
   DIR=$WORK/repo/$PROJECT
 }
 
@@ -89,8 +104,7 @@ detect_drift() {
   [ "$rc" = 2 ] || die "plumb drift exited $rc, want 2 (drift found): $(tail -n 20 "$WORK/drift.err")"
   indent <"$WORK/drift.txt"
   note "exit code $rc: drift found (0 all clean, 1 any error); app-dev's deleted file is out_of_band; the trigger it feeds is replaced by the restore, so it is not reported as pending"
-  cp "$WORK/drift.html" "$REPO/bin/drift-report.html"
-  note "the HTML report (one self-contained page): $REPO/bin/drift-report.html"
+  note "the HTML report (one self-contained page): $WORK/drift.html"
 }
 
 github_pr() {
@@ -118,16 +132,27 @@ main() {
   show_version
   prepare_repo
   list_projects
-  plan_all
+  # PLUMB_DEMO_QUICK=1 (the dashboard's test, internal/githubdemo) keeps
+  # only the steps whose data the estate shows: applies and drift.
+  if [ "${PLUMB_DEMO_QUICK:-}" != 1 ]; then
+    plan_all
+  fi
   apply_all
-  pull_request
-  github_pr
-  github_merge
+  if [ "${PLUMB_DEMO_QUICK:-}" != 1 ]; then
+    pull_request
+    github_pr
+    github_merge
+  fi
   break_something
   detect_drift
+  touch "$WORK/complete"
   step "done: real plans, applies, a PR comment, a merge applied and a drift sweep of examples/, offline"
-  note "the dashboard on the same kind of data: make dashboard (examples applied and drifted, plumb's dashboard"
-  note "with the GitHub test server for the login; it prints the URL; log in as alice, or bob for read only)"
+  note "the demo's repo, runs, state and drift are kept in $WORK (replaced by the next make demo)"
+  local open="make dashboard"
+  [ -z "${PLUMB_DEMO_DIR:-}" ] || open="PLUMB_DEMO_DIR=$WORK make dashboard"
+  step "see them in plumb's dashboard: $open"
+  note "it starts bin/plumb serve on $WORK with a GitHub test server for the login, and prints"
+  note "the URL and the logins (alice may write, bob only reads); Ctrl-C stops both"
 }
 
 main "$@"

@@ -10,7 +10,7 @@ import (
 // its GitHub "owner/name", which plumb serve reads from every webhook. The
 // CLI learns it from the repository's GitHub remote, so a CLI apply and a
 // server plan on one data dir share one state. This file is pure parsing:
-// reading the remotes is the caller's (cmd/plumb's selection.go).
+// RepoKeyOf (repokey.go) reads the remotes.
 
 // PickRemote chooses the remote naming the repository: origin, else the
 // only remote. remotes maps a remote's name to its URLs (the first is

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/policy"
 	"github.com/plumbhq/plumb/progress"
 	"github.com/plumbhq/plumb/runner"
 )
@@ -55,7 +56,7 @@ func (m *Main) applyCmd() *cobra.Command {
 				human = m.Stderr
 			}
 			printRuns(human, plans)
-			printPolicy(human, plans)
+			policy.WriteRuns(human, plans)
 			var targets []runner.Target
 			var toApply []*plumb.Run
 			for i, p := range plans {

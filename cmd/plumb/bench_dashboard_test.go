@@ -17,10 +17,10 @@ import (
 // seedScale fills w's store the way a large estate would: projects (one
 // third each in dev, staging and prod, families of three) in acme/infra,
 // runs of them (every project in turn, each round of them plans, then
-// applies, then drift checks, a minute apart; a project's plans are its
-// pull request's) and one audit entry per run, written in two statements,
-// then a drift state per project and a lock by its pull request on every
-// tenth.
+// applies with 1,000 characters of plan text, a small plan, then drift
+// checks, a minute apart; a project's plans are its pull request's) and
+// one audit entry per run, written in two statements, then a drift state
+// per project and a lock by its pull request on every tenth.
 func seedScale(tb testing.TB, w *dashWorld, projects, runs int) {
 	tb.Helper()
 	ctx := tb.Context()
@@ -34,7 +34,8 @@ func seedScale(tb testing.TB, w *dashWorld, projects, runs int) {
 		SELECT printf('run-%08d', i), 'acme/infra', ` + name + `, 'envs/' || ` + name + `, 'default',
 			CASE (i / $1) % 3 WHEN 0 THEN 'plan' WHEN 1 THEN 'apply' ELSE 'drift' END,
 			CASE (i / $1) % 3 WHEN 0 THEN 'changes' WHEN 1 THEN 'applied' ELSE 'no_changes' END,
-			printf('PR #%d', i % $1 % 997), printf('%040x', i), '', 'tofu', '1.10.6', 1, 0, 0, 0, 0, 0, '[]', '', '', NULL, '', '', '',
+			printf('PR #%d', i % $1 % 997), printf('%040x', i), '', 'tofu', '1.10.6', 1, 0, 0, 0, 0, 0, '[]',
+			CASE (i / $1) % 3 WHEN 1 THEN printf('%.1000c', '~') ELSE '' END, '', NULL, '', '', '',
 			` + at + `, ` + at + `, ` + at + ` FROM n`,
 		`INSERT INTO plumb_audit (id, at, actor, action, repo, project, commit_sha, run_id, result)
 		WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $2)
@@ -94,6 +95,9 @@ func TestSeedScale(t *testing.T) {
 	}
 	if len(estate.Projects) != 30 || applied != 30 || locked != 3 || drifted != 5 {
 		t.Errorf("estate: %d projects, %d applied, %d locked with a pending plan, %d drifted", len(estate.Projects), applied, locked, drifted)
+	}
+	if run, err := w.db.Run(t.Context(), "run-00000030"); err != nil || run.Kind != plumb.RunApply || len(run.PlanText) != 1000 {
+		t.Errorf("seeded apply: %v, want 1,000 characters of plan text (err %v)", run, err)
 	}
 	_, body = w.get(w.client(), "/api/v1/audit?actor=user007&limit=50", "Authorization", "Bearer "+adminToken)
 	var audit dashboard.AuditPage

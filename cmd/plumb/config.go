@@ -28,7 +28,7 @@ type serveConfig struct {
 	WebhookSecret  string
 	InsecureVerify bool
 	RepoAllowlist  []string
-	GitHubToken    string
+	GitHub         githubAuth
 	GitHubURL      string
 	PlanDrafts     bool
 	AllowForks     bool
@@ -73,7 +73,7 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", "", "GitHub webhook secret every delivery must be signed with")
 	fs.BoolVar(&c.InsecureVerify, "insecure-skip-webhook-verify", false, "accept unsigned deliveries (testing only)")
 	fs.StringSliceVar(&c.RepoAllowlist, "repo-allowlist", []string{"*"}, "owner/name globs of the repositories to act on")
-	fs.StringVar(&c.GitHubToken, "github-token", "", "GitHub token for comments, statuses and clones")
+	c.GitHub.flags(fs)
 	fs.StringVar(&c.GitHubURL, "github-url", "", "GitHub Enterprise Server URL (default: github.com)")
 	fs.BoolVar(&c.PlanDrafts, "plan-drafts", false, "plan draft pull requests too")
 	fs.BoolVar(&c.AllowForks, "allow-fork-prs", false, "plan pull requests from forks (their code runs here, with this server's credentials)")
@@ -95,7 +95,7 @@ func (c *serveConfig) flags(fs *pflag.FlagSet) {
 	fs.Int64Var(&c.MaxBody, "max-body", server.DefaultMaxBody, "largest webhook body accepted, in bytes")
 	fs.IntVar(&c.Workers, "workers", 2, "events handled at once")
 	fs.DurationVar(&c.JobTimeout, "job-timeout", 2*time.Hour, "longest an event's handling (plans, applies) may run")
-	fs.DurationVar(&c.JobRescueAfter, "job-rescue-after", 0, "on a shared database, retry elsewhere a job left running this long by a replica that died; more than --job-timeout (default: it plus 30m)")
+	fs.DurationVar(&c.JobRescueAfter, "job-rescue-after", 0, "on a shared database, retry elsewhere a job left running this long by a replica that died outside a run (one that died mid-run is retried once the run's --run-lease expires); more than --job-timeout (default: it plus 30m)")
 	fs.DurationVar(&c.RunLease, "run-lease", 45*time.Second, "a replica renews each run it works on every quarter of this; a run unrenewed this long is its dead replica's, and is marked interrupted")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 25*time.Second, "on SIGTERM, how long running jobs may finish before they are cancelled")
 }
@@ -114,6 +114,9 @@ func (m *Main) loadFile(cmd *cobra.Command, file string) error {
 func (c *serveConfig) validate() error {
 	if c.WebhookSecret == "" && !c.InsecureVerify {
 		return plumb.Errorf(plumb.EINVALID, "serve: no webhook secret: pass --webhook-secret, set PLUMB_WEBHOOK_SECRET or webhook-secret in --config (or --insecure-skip-webhook-verify, for testing only)")
+	}
+	if err := c.GitHub.check(); err != nil {
+		return err
 	}
 	if c.MaxBody <= 0 {
 		return plumb.Errorf(plumb.EINVALID, "serve: --max-body %d: want a positive number of bytes", c.MaxBody)

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -176,25 +174,6 @@ func appliedExamples(t *testing.T) (*e2e, *dashWorld) {
 	}
 	w.layout = []plumb.RepoLayout{{Repo: dashRepo, Environments: idx.Config.Environments, Projects: idx.Projects}}
 	return e, w
-}
-
-// TestDashboardDemo is make dashboard: the examples applied, drifted and
-// served with the GitHub test server for the login, until interrupted.
-// It runs only with PLUMB_DASHBOARD_DEMO=1.
-func TestDashboardDemo(t *testing.T) {
-	if os.Getenv("PLUMB_DASHBOARD_DEMO") != "1" {
-		t.Skip("make dashboard runs it (PLUMB_DASHBOARD_DEMO=1)")
-	}
-	_, w := appliedExamples(t)
-	if _, err := w.db.AcquireLock(t.Context(), plumb.Lock{Key: plumb.LockKey{Repo: dashRepo, Dir: "envs/prod/app", Workspace: "default"},
-		Project: "app-prod", Owner: "PR #12", Reason: "plan of PR #12 (the demo's)"}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := signal.NotifyContext(t.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	fmt.Printf("\n  dashboard: %s/\n  log in on the GitHub test server's form as alice (write: may release locks) or bob (read only);\n"+
-		"  the API: curl -H 'Authorization: Bearer %s' %s/api/v1/projects\n  Ctrl-C stops it.\n\n", w.srv.URL, adminToken, w.srv.URL)
-	<-ctx.Done()
 }
 
 // TestDashboardBrowser drives the dashboard in headless Chromium over the

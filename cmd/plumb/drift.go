@@ -13,6 +13,7 @@ import (
 	"github.com/plumbhq/plumb/jobs"
 	"github.com/plumbhq/plumb/progress"
 	"github.com/plumbhq/plumb/runner"
+	"github.com/plumbhq/plumb/vcs"
 )
 
 func (m *Main) driftCmd() *cobra.Command {
@@ -154,5 +155,5 @@ func (m *Main) openDriftStore(ctx context.Context, repoDir string) (plumb.Store,
 	if err != nil {
 		return nil, "", err
 	}
-	return st, repoKeyOf(repo.Root).Key, nil
+	return st, vcs.RepoKeyOf(repo.Root).Key, nil
 }

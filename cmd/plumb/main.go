@@ -119,7 +119,7 @@ func (m *Main) rootCmd() *cobra.Command {
 	root.AddCommand(m.planCmd())
 	root.AddCommand(m.applyCmd())
 	root.AddCommand(m.driftCmd())
-	root.AddCommand(m.serveCmd(), m.migrateCmd())
+	root.AddCommand(m.serveCmd(), m.migrateCmd(), m.stateCmd())
 	root.AddCommand(m.policyCmd())
 	return root
 }
@@ -182,6 +182,6 @@ func (m *Main) setupLogger() error {
 	default:
 		return plumb.Errorf(plumb.EINVALID, "--log-format %q: want text or json", m.LogFormat)
 	}
-	m.Logger = slog.New(redactingHandler{next: h, red: m.Redactor})
+	m.Logger = slog.New(plumb.RedactHandler(h, m.Redactor))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/policy"
 	"github.com/plumbhq/plumb/progress"
 	"github.com/plumbhq/plumb/vcs/markdown"
 )
@@ -111,7 +112,7 @@ func (m *Main) planCmd() *cobra.Command {
 				}
 			} else {
 				printRuns(m.Stdout, runs)
-				printPolicy(m.Stdout, runs)
+				policy.WriteRuns(m.Stdout, runs)
 				printReasons(m.Stdout, sel, runs)
 			}
 			return planExit(runs, detailed)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"strings"
 
@@ -68,21 +67,6 @@ func (p *runPolicy) check(sel *selection) (*runner.PolicyCheck, error) {
 		return nil, nil
 	}
 	return pc, nil
-}
-
-// printPolicy lists each plan's policy results under the plan table.
-func printPolicy(w io.Writer, runs []*plumb.Run) {
-	for _, r := range runs {
-		if r == nil || r.Policy == nil {
-			continue
-		}
-		for _, d := range r.Policy.Deny {
-			fmt.Fprintf(w, "policy: %s: DENY %s.%s: %s\n", r.Project, d.Namespace, d.Rule, d.Message)
-		}
-		for _, d := range r.Policy.Warn {
-			fmt.Fprintf(w, "policy: %s: WARN %s.%s: %s\n", r.Project, d.Namespace, d.Rule, d.Message)
-		}
-	}
 }
 
 // refuseDenied is ApplyOptions.Refuse for plans a policy denied: the

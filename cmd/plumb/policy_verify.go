@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,31 +30,7 @@ func (m *Main) policyVerifyCmd() *cobra.Command {
 			if len(tests) == 0 {
 				return plumb.Errorf(plumb.EINVALID, "%s: no Rego tests (rules named test_...) found", strings.Join(dirs, ", "))
 			}
-			var passed, failed, skipped int
-			for _, t := range tests {
-				verdict := "PASS"
-				switch {
-				case t.Skipped:
-					verdict = "SKIP"
-					skipped++
-				case t.Error != "":
-					verdict = "ERROR"
-					failed++
-				case !t.Passed:
-					verdict = "FAIL"
-					failed++
-				default:
-					passed++
-				}
-				fmt.Fprintf(m.Stdout, "%-5s %s:%d: %s\n", verdict, t.File, t.Row, t.Name)
-				if t.Error != "" {
-					fmt.Fprintf(m.Stdout, "      %s\n", t.Error)
-				}
-				if !t.Passed && t.Output != "" {
-					fmt.Fprintf(m.Stdout, "      %s\n", strings.ReplaceAll(strings.TrimSpace(t.Output), "\n", "\n      "))
-				}
-			}
-			fmt.Fprintf(m.Stdout, "\n%d %s, %d passed, %d failed, %d skipped\n", len(tests), policy.Plural("test", len(tests)), passed, failed, skipped)
+			failed := policy.WriteVerify(m.Stdout, tests)
 			if failed > 0 {
 				return exitError{1}
 			}

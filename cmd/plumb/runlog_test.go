@@ -44,7 +44,12 @@ func TestRunLogIsLive(t *testing.T) {
 		lines, err := db.RunLog(ctx, runs[0].ID)
 		db.Close()
 		if err == nil && strings.Contains(strings.Join(lines, "\n"), "local-exec") {
-			return // the provisioner's output, stored while the apply sleeps
+			// the provisioner's output, stored while the apply sleeps, and
+			// the engine that runs it
+			if runs[0].Engine == "" || runs[0].EngineVersion == "" {
+				t.Errorf("the running apply names no engine: %q %q", runs[0].Engine, runs[0].EngineVersion)
+			}
+			return
 		}
 	}
 }

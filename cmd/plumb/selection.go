@@ -6,10 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
-
-	"github.com/go-git/go-git/v5"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/planner"
@@ -25,7 +22,7 @@ type selection struct {
 	Reasons    map[string][]string // by project name
 	// Unplanned: Terraform files the change touched that no project plans.
 	Unplanned []plumb.Unplanned
-	key       repoKey // what the targets' Repo is and why
+	key       vcs.RepoKey // what the targets' Repo is and why
 }
 
 // selectProjects picks the projects of a change (base and head set) or of
@@ -38,7 +35,7 @@ func (m *Main) selectProjects(ctx context.Context, repo *vcs.Repo, base, head, r
 	if base != "" && ref != "" {
 		return nil, plumb.Errorf(plumb.EINVALID, "give --base/--head or --ref, not both")
 	}
-	sel := &selection{Reasons: map[string][]string{}, key: repoKeyOf(repo.Root)}
+	sel := &selection{Reasons: map[string][]string{}, key: vcs.RepoKeyOf(repo.Root)}
 	var projects []plumb.Project
 	if base != "" {
 		ch, idx, err := Affected(ctx, repo, base, head)
@@ -55,7 +52,7 @@ func (m *Main) selectProjects(ctx context.Context, repo *vcs.Repo, base, head, r
 			// -p narrows to named projects even when the change did not affect
 			// them: the user asked for them by name.
 			if all := idx.Projects; len(all) > 0 {
-				projects = mergeNamed(projects, all, names, sel.Reasons)
+				projects = planner.WithNamed(projects, all, names, sel.Reasons)
 			}
 		}
 	} else {
@@ -70,7 +67,7 @@ func (m *Main) selectProjects(ctx context.Context, repo *vcs.Repo, base, head, r
 		sel.Head = sha
 		projects = idx.Projects
 	}
-	projects, err := filterNamed(projects, names)
+	projects, err := planner.OnlyNamed(projects, names)
 	if err != nil {
 		return nil, err
 	}
@@ -87,61 +84,6 @@ func (m *Main) selectProjects(ctx context.Context, repo *vcs.Repo, base, head, r
 		})
 	}
 	return sel, nil
-}
-
-// mergeNamed adds the named projects the change did not affect, keeping
-// apply order from all.
-func mergeNamed(affected, all []plumb.Project, names []string, reasons map[string][]string) []plumb.Project {
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
-	}
-	have := map[string]bool{}
-	for _, p := range affected {
-		have[p.Name] = true
-	}
-	var out []plumb.Project
-	for _, p := range all {
-		if have[p.Name] || want[p.Name] {
-			if !have[p.Name] {
-				reasons[p.Name] = []string{"named with -p"}
-			}
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// filterNamed keeps the named projects, in the given order; an unknown
-// name is an error listing the known ones.
-func filterNamed(projects []plumb.Project, names []string) ([]plumb.Project, error) {
-	if len(names) == 0 {
-		return projects, nil
-	}
-	byName := map[string]bool{}
-	for _, n := range names {
-		byName[n] = true
-	}
-	var out []plumb.Project
-	for _, p := range projects {
-		if byName[p.Name] {
-			out = append(out, p)
-			delete(byName, p.Name)
-		}
-	}
-	if len(byName) > 0 {
-		var unknown, known []string
-		for n := range byName {
-			unknown = append(unknown, n)
-		}
-		for _, p := range projects {
-			known = append(known, p.Name)
-		}
-		sort.Strings(unknown)
-		return nil, plumb.Errorf(plumb.EINVALID, "no project named %s here; projects: %s (see plumb projects)",
-			strings.Join(unknown, ", "), strings.Join(known, ", "))
-	}
-	return out, nil
 }
 
 // engines lists the engines the selected projects run.
@@ -172,6 +114,7 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 		return nil, nil, nil, err
 	}
 	dataDir := m.dataDirFor(repoRoot)
+	stateURL, stateS3 := m.Artifacts.state()
 	r, err := runner.New(runner.Config{
 		DataDir:     dataDir,
 		Store:       st,
@@ -183,7 +126,8 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 		Redactor:    m.Redactor,
 		Logger:      m.Logger,
 		Workers:     workers,
-		StateURL:    m.Artifacts.StateURL,
+		StateURL:    stateURL,
+		StateS3:     stateS3,
 	})
 	if err == nil {
 		err = m.settleRepoKey(r, sel, dataDir)
@@ -195,55 +139,6 @@ func (m *Main) newRunner(ctx context.Context, repoRoot string, sel *selection, w
 	leases, stop := context.WithCancel(ctx) // a long apply outlives one lease
 	go r.KeepLeases(leases, false)
 	return r, st, func() { stop(); st.Close() }, nil
-}
-
-// repoKey is a repository's key in the store (Target.Repo): owner/name
-// from its GitHub remote, the key plumb serve uses, or else its local path.
-type repoKey struct {
-	Key string
-	// Local is the repository's path when Key is owner/name: the key CLI
-	// runs used before, under which a data dir may still hold state.
-	Local string
-	// Why says, when Key is the local path, why there is no owner/name.
-	Why string
-}
-
-// repoKeyOf reads root's remotes: origin, else the only remote, names the
-// repository when its URL is a GitHub one (any host).
-func repoKeyOf(root string) repoKey {
-	local := repoKey{Key: root}
-	// vcs.Repo does not expose remotes; the local config is all we read.
-	r, err := git.PlainOpenWithOptions(root, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-	if err != nil {
-		local.Why = "its git config could not be read"
-		return local
-	}
-	cfg, err := r.Config()
-	if err != nil {
-		local.Why = "its git config could not be read"
-		return local
-	}
-	remotes := map[string][]string{}
-	for name, rc := range cfg.Remotes {
-		remotes[name] = rc.URLs
-	}
-	remote, url, ok := vcs.PickRemote(remotes)
-	switch {
-	case len(remotes) == 0:
-		local.Why = "it has no remote"
-	case !ok && remote == "":
-		local.Why = "none of its remotes (" + vcs.RemoteNames(remotes) + ") is origin"
-	case !ok:
-		local.Why = "its remote " + remote + " has no URL"
-	default:
-		name, ok := vcs.RepoNameFromURL(url)
-		if ok {
-			return repoKey{Key: name, Local: root}
-		}
-		// The URL itself is not shown: it may carry a token.
-		local.Why = "its remote " + remote + " is not a GitHub repository URL"
-	}
-	return local
 }
 
 // settleRepoKey keeps state where the selection's key expects it. Keyed

@@ -46,10 +46,11 @@ func (m *Main) serveCmd() *cobra.Command {
 				}
 			}
 			m.Redactor.Add(c.WebhookSecret)
-			m.Redactor.Add(c.GitHubToken)
+			m.Redactor.Add(c.GitHub.Token)
 			if err := c.validate(); err != nil {
 				return err
 			}
+			m.Redactor.Add(c.GitHub.secrets()...)
 			if err := c.loadPolicy(); err != nil {
 				return err
 			}
@@ -117,7 +118,7 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	if err != nil {
 		return err
 	}
-	var handle plumb.EventHandler = unhandled{reason: "no GitHub token configured: set --github-token or PLUMB_GITHUB_TOKEN and redeliver"}
+	var handle plumb.EventHandler = unhandled{reason: "no GitHub credentials configured: set --github-token (PLUMB_GITHUB_TOKEN) or a GitHub App (--github-app-id) and redeliver"}
 	var sched *jobs.DriftScheduler
 	typed := map[string]plumb.JobHandler{}
 	if env != nil {
@@ -139,6 +140,9 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	}))
 	if err != nil {
 		return err
+	}
+	if env != nil && m.DatabaseURL != "" {
+		env.Runner.RescueJobsWith(q.Rescue) // a dead replica's jobs, once its runs are recovered
 	}
 	var repos func(context.Context) ([]plumb.Repository, error)
 	if sched != nil {

@@ -19,30 +19,37 @@ import (
 // with the reason (unhandled), never dropped, and no drift is swept.
 func (m *Main) jobsEnv(ctx context.Context, c serveConfig, st plumb.Store, dir string, metrics *server.Metrics,
 	wake func(ctx context.Context, repo string, pr int) error, enqueue func(ctx context.Context, j plumb.Job) (bool, error)) (*jobs.Env, error) {
-	if c.GitHubToken == "" {
-		m.Logger.Warn("no GitHub token (--github-token or PLUMB_GITHUB_TOKEN): deliveries are stored but not planned, and drift is not swept")
+	if !c.GitHub.configured() {
+		m.Logger.Warn("no GitHub credentials (--github-token or --github-app-id): deliveries are stored but not planned, and drift is not swept")
 		return nil, nil
 	}
-	forge, err := vcs.NewGitHub(vcs.GitHubConfig{BaseURL: c.GitHubURL, Token: c.GitHubToken, Redactor: m.Redactor, Logger: m.Logger})
+	gc := c.GitHub.config(c.GitHubURL)
+	gc.Redactor, gc.Logger = m.Redactor, m.Logger
+	forge, err := vcs.NewGitHub(gc)
 	if err != nil {
 		return nil, err
 	}
+	stateURL, stateS3 := m.Artifacts.state()
 	r, err := runner.New(runner.Config{
 		DataDir: dir, Store: st, Artifacts: c.artifacts, Engines: m.findEngines(ctx, dir), Fetcher: m.engineFetcher(dir),
-		Env: m.Environ(), Credentials: m.plumbCredentials(c.GitHubToken, c.WebhookSecret),
+		Env: m.Environ(), Credentials: m.plumbCredentials(append(c.GitHub.secrets(), c.WebhookSecret)...),
 		Redactor: m.Redactor, Logger: m.Logger, Workers: c.Parallelism,
 		Finished: func(run *plumb.Run) { metrics.RunFinished(string(run.Kind), string(run.Status), run.Duration()) },
-		LeaseTTL: c.RunLease, LeaseRenew: c.RunLease / 4, StateURL: m.Artifacts.StateURL,
+		LeaseTTL: c.RunLease, LeaseRenew: c.RunLease / 4, StateURL: stateURL, StateS3: stateS3,
 	})
 	if err != nil {
 		return nil, err
 	}
 	// On SQLite the data dir lock is held: every unfinished run belongs to
-	// a dead process. On a shared database, only those whose lease expired.
-	if n, err := r.RecoverInterrupted(ctx, m.DatabaseURL == ""); err != nil {
-		return nil, err
-	} else if n > 0 {
-		m.Logger.Warn("runs interrupted by the last stop marked failed; their events are retried", "runs", n)
+	// a dead process (the queue re-queues its jobs). On a shared database,
+	// KeepLeases recovers those whose lease expired, from its start, and
+	// hands their jobs to the queue (RescueJobsWith).
+	if m.DatabaseURL == "" {
+		if n, err := r.RecoverInterrupted(ctx, true); err != nil {
+			return nil, err
+		} else if n > 0 {
+			m.Logger.Warn("runs interrupted by the last stop marked failed; their events are retried", "runs", n)
+		}
 	}
 	return &jobs.Env{
 		Runner: r, Store: st, Forge: forge, Logger: m.Logger, Wake: wake, Enqueue: enqueue,

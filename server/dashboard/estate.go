@@ -90,8 +90,9 @@ func (f EstateFilter) keeps(c *Cell) bool {
 }
 
 // estate builds the matrix of repos (already narrowed to what the viewer
-// reads) from three queries whatever the size: the last applies, the
-// drift states and the locks, plus one per lock a pull request holds.
+// reads) from four queries whatever the size: the last applies, the drift
+// states, the locks and their holders' plans (a pull request's is its
+// cell's pending plan).
 func (d *Dashboard) estate(ctx context.Context, repos []plumb.RepoLayout, f EstateFilter) (*Estate, error) {
 	e := &Estate{Environments: []string{}, Projects: []*Cell{}}
 	var names []string
@@ -103,7 +104,7 @@ func (d *Dashboard) estate(ctx context.Context, repos []plumb.RepoLayout, f Esta
 	if len(names) == 0 {
 		return e, nil
 	}
-	applies, err := d.cfg.Store.LatestRuns(ctx, plumb.RunFilter{Kind: plumb.RunApply, Status: plumb.RunApplied, Repos: names})
+	applies, err := d.cfg.Store.LatestRuns(ctx, plumb.RunFilter{Kind: plumb.RunApply, Status: plumb.RunApplied, Repos: names, Brief: true})
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +127,14 @@ func (d *Dashboard) estate(ctx context.Context, repos []plumb.RepoLayout, f Esta
 	held := map[plumb.LockKey]plumb.Lock{}
 	for _, l := range locks {
 		held[l.Key] = l
+	}
+	plans, err := d.cfg.Store.LockHolderPlans(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	holderPlan := map[string]*plumb.Run{}
+	for _, r := range plans {
+		holderPlan[r.Repo+"\x00"+r.Project+"\x00"+r.Trigger] = r
 	}
 	envs := columns(repos, names)
 	if f.Environment != "" {
@@ -161,12 +170,8 @@ func (d *Dashboard) estate(ctx context.Context, repos []plumb.RepoLayout, f Esta
 			}
 			if l, ok := held[plumb.LockKey{Repo: r.Repo, Dir: p.Dir, Workspace: c.Workspace}]; ok {
 				c.Lock = &l
-				if strings.HasPrefix(l.Owner, "PR #") {
-					plan, err := d.pendingPlan(ctx, l)
-					if err != nil {
-						return nil, err
-					}
-					c.PendingPlan = plan
+				if run := holderPlan[key+"\x00"+l.Owner]; run != nil && strings.HasPrefix(l.Owner, "PR #") {
+					c.PendingPlan = refOf(run)
 				}
 			}
 			if !f.keeps(c) {
@@ -188,17 +193,6 @@ func (d *Dashboard) estate(ctx context.Context, repos []plumb.RepoLayout, f Esta
 		}
 	}
 	return e, nil
-}
-
-// pendingPlan is the newest plan of the pull request holding l: what
-// merging it would apply.
-func (d *Dashboard) pendingPlan(ctx context.Context, l plumb.Lock) (*RunRef, error) {
-	runs, err := d.cfg.Store.Runs(ctx, plumb.RunFilter{Repo: l.Key.Repo, Project: l.Project, Kind: plumb.RunPlan,
-		Trigger: l.Owner, Limit: 1})
-	if err != nil || len(runs) == 0 {
-		return nil, err
-	}
-	return refOf(runs[0]), nil
 }
 
 // columns is the environments of the named repos in promotion order (the

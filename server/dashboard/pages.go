@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -18,13 +19,9 @@ type pages struct {
 
 func parsePages() (*pages, error) {
 	funcs := template.FuncMap{
-		"short": short,
-		"ago": func(t time.Time) string {
-			if t.IsZero() {
-				return "never"
-			}
-			return Age(time.Since(t)) + " ago"
-		},
+		"short":    short,
+		"ago":      func(t time.Time) string { return ago(time.Now(), t) },
+		"matrix":   matrix,
 		"stamp":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
 		"duration": duration,
 		"env": func(e string) string {
@@ -80,7 +77,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write([]byte(d.cfg.Redact(buf.String())))
+	io.WriteString(w, d.cfg.Redact(buf.String()))
 }
 
 func (d *Dashboard) estatePage(w http.ResponseWriter, r *http.Request) error {

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -17,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/internal/sqlstore"
 )
 
 // Compile-time proof that DB is a plumb.Store.
@@ -26,14 +25,12 @@ var _ plumb.Store = (*DB)(nil)
 // the queue's workers, its listener and the HTTP handlers share it.
 const DefaultMaxConns = 16
 
-// DB is a plumb.Store on one PostgreSQL database.
+// DB is a plumb.Store on one PostgreSQL database. The embedded
+// sqlstore.DB holds the SQL both stores share, and Now, the clock tests
+// replace.
 type DB struct {
+	*sqlstore.DB
 	pool *pgxpool.Pool
-	db   *sql.DB
-
-	// Now returns the current time; tests replace it. It stamps records
-	// that arrive without a time.
-	Now func() time.Time
 }
 
 // Open connects to the database at url (postgres://…, or anything pgx
@@ -50,7 +47,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	db := &DB{pool: pool, db: stdlib.OpenDBFromPool(pool), Now: time.Now}
+	db := &DB{DB: sqlstore.New(stdlib.OpenDBFromPool(pool), dialect{}), pool: pool}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres %s: %w", Redact(url), err)
@@ -69,7 +66,7 @@ func Redact(url string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	err := db.db.Close()
+	err := db.SQL().Close()
 	db.pool.Close()
 	return err
 }
@@ -78,26 +75,11 @@ func (db *DB) Close() error {
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 
 // SQL returns the database/sql handle on the pool.
-func (db *DB) SQL() *sql.DB { return db.db }
+func (db *DB) SQL() *sql.DB { return db.DB.SQL() }
 
 // Pool returns the connection pool, for River's driver to share the
 // database.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
-
-func (db *DB) now() time.Time { return db.Now().UTC() }
-
-// inTx runs fn in one transaction and commits it when fn succeeds.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
 
 // lockTx takes a transaction-scoped advisory lock named by parts: every
 // process doing the same waits for tx to end.
@@ -111,43 +93,9 @@ func lockTx(ctx context.Context, tx *sql.Tx, parts ...string) error {
 	return err
 }
 
-// timeLayout is RFC 3339 with a fixed nine-digit fraction: unlike
-// time.RFC3339Nano it never trims zeros, so stored times sort as text.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// nullTime stores the zero time as NULL.
-func nullTime(t time.Time) sql.NullString {
-	if t.IsZero() {
-		return sql.NullString{}
-	}
-	return sql.NullString{String: formatTime(t), Valid: true}
-}
-
-func parseTime(s sql.NullString) (time.Time, error) {
-	if !s.Valid || s.String == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s.String)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("stored time %q: %w", s.String, err)
-	}
-	return t.UTC(), nil
-}
-
 // NewID returns a 32-hex-digit ID that sorts by creation time: 48 bits of
 // Unix milliseconds, then 80 random bits (as store/sqlite's).
-func NewID(now time.Time) string {
-	var b [16]byte
-	ms := uint64(now.UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
-	}
-	rand.Read(b[6:])
-	return hex.EncodeToString(b[:])
-}
+func NewID(now time.Time) string { return sqlstore.NewID(now) }
 
 // SQLSTATE codes of the violations the store turns into plumb errors.
 const (

@@ -10,15 +10,17 @@
 // transaction under an advisory lock, so replicas starting together apply
 // each once.
 //
-// The schema mirrors store/sqlite's so both pass store/storetest alike:
-// IDs are made in Go (NewID), times are UTC RFC 3339 text with a fixed
-// nine-digit fraction (timestamptz keeps microseconds only, and a record
-// must read back exactly as stored), and every text column that is
-// compared or sorted uses the "C" collation, so order is bytewise whatever
-// the database's locale. JSON is stored as text: it is read whole.
+// The schema mirrors store/sqlite's and the SQL is shared with it
+// (internal/sqlstore; what is PostgreSQL's own is in dialect.go), so both
+// pass store/storetest alike: IDs are made in Go (NewID), times are UTC
+// RFC 3339 text with a fixed nine-digit fraction (timestamptz keeps
+// microseconds only, and a record must read back exactly as stored), and
+// every text column that is compared or sorted uses the "C" collation, so
+// order is bytewise whatever the database's locale. JSON is stored as
+// text: it is read whole.
 //
 // DB also hands its pool to the queue (Pool), which keeps River's tables
 // and its own in the same database.
 //
-// It imports only the root package (and internal/sqlmigrate).
+// It imports only the root package (and internal/sqlmigrate, internal/sqlstore).
 package postgres

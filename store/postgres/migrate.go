@@ -6,6 +6,7 @@ import (
 	"embed"
 
 	"github.com/plumbhq/plumb/internal/sqlmigrate"
+	"github.com/plumbhq/plumb/internal/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -16,10 +17,10 @@ var migrations embed.FS
 // replicas opening a fresh database at once wait for each other: the
 // first applies, the others then find every version recorded.
 func (db *DB) migrate(ctx context.Context) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return sqlstore.InTx(ctx, db.SQL(), func(tx *sql.Tx) error {
 		if err := lockTx(ctx, tx, "plumb store migrations"); err != nil {
 			return err
 		}
-		return sqlmigrate.Apply(ctx, tx, "plumb_schema_migrations", migrations, db.now())
+		return sqlmigrate.Apply(ctx, tx, "plumb_schema_migrations", migrations, db.Now().UTC())
 	})
 }

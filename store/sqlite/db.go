@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -16,6 +14,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/plumbhq/plumb"
+	"github.com/plumbhq/plumb/internal/sqlstore"
 )
 
 // Compile-time proof that DB is a plumb.Store.
@@ -25,14 +24,11 @@ var _ plumb.Store = (*DB)(nil)
 // process to release the write lock before failing.
 const BusyTimeout = 10 * time.Second
 
-// DB is a plumb.Store on one SQLite file.
+// DB is a plumb.Store on one SQLite file. The embedded sqlstore.DB holds
+// the SQL both stores share, and Now, the clock tests replace.
 type DB struct {
-	db   *sql.DB
+	*sqlstore.DB
 	path string
-
-	// Now returns the current time; tests replace it. It stamps records
-	// that arrive without a time.
-	Now func() time.Time
 }
 
 // Open opens (creating if needed, and its directory 0700) the database
@@ -62,80 +58,58 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{db: sdb, path: path, Now: time.Now}
-	if err := db.migrate(ctx); err != nil {
+	db := &DB{DB: sqlstore.New(sdb, dialect{}), path: path}
+	if err := db.migrateRetrying(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
 }
 
+// migrateRetrying migrates, retrying while another process holds the file.
+// Two processes opening a fresh file at once both read it, then both ask
+// to turn on WAL (which needs the exclusive lock): SQLite fails one at once
+// with SQLITE_BUSY rather than call the busy handler, since waiting could
+// deadlock. Retrying after the other finished resolves it; the deadline
+// keeps a truly stuck file an error.
+func (db *DB) migrateRetrying(ctx context.Context) error {
+	deadline := time.Now().Add(BusyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := db.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error { return db.SQL().Close() }
 
 // Ping reports whether the database answers; /readyz uses it.
-func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return db.SQL().PingContext(ctx) }
 
 // SQL returns the underlying handle, for River's driver to share the file.
-func (db *DB) SQL() *sql.DB { return db.db }
-
-func (db *DB) now() time.Time { return db.Now().UTC() }
-
-// inTx runs fn in one write transaction and commits it when fn succeeds.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// timeLayout is RFC 3339 with a fixed nine-digit fraction: unlike
-// time.RFC3339Nano it never trims zeros, so stored times sort as text.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// nullTime stores the zero time as NULL.
-func nullTime(t time.Time) sql.NullString {
-	if t.IsZero() {
-		return sql.NullString{}
-	}
-	return sql.NullString{String: formatTime(t), Valid: true}
-}
-
-func parseTime(s sql.NullString) (time.Time, error) {
-	if !s.Valid || s.String == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s.String)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("stored time %q: %w", s.String, err)
-	}
-	return t.UTC(), nil
-}
+func (db *DB) SQL() *sql.DB { return db.DB.SQL() }
 
 // NewID returns a 32-hex-digit ID that sorts by creation time: 48 bits of
 // Unix milliseconds, then 80 random bits.
-func NewID(now time.Time) string {
-	var b [16]byte
-	ms := uint64(now.UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
-	}
-	rand.Read(b[6:])
-	return hex.EncodeToString(b[:])
-}
+func NewID(now time.Time) string { return sqlstore.NewID(now) }
 
 // isConstraint reports a UNIQUE, PRIMARY KEY or FOREIGN KEY violation.
 func isConstraint(err error, code int) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code() == code
+}
+
+// isBusy reports that another connection held a lock SQLite would not wait for.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 const (

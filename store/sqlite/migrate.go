@@ -6,6 +6,7 @@ import (
 	"embed"
 
 	"github.com/plumbhq/plumb/internal/sqlmigrate"
+	"github.com/plumbhq/plumb/internal/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -15,7 +16,7 @@ var migrations embed.FS
 // recorded in plumb_schema_migrations. The write lock taken at BEGIN makes
 // two processes opening a fresh file at once apply each migration once.
 func (db *DB) migrate(ctx context.Context) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		return sqlmigrate.Apply(ctx, tx, "plumb_schema_migrations", migrations, db.now())
+	return sqlstore.InTx(ctx, db.SQL(), func(tx *sql.Tx) error {
+		return sqlmigrate.Apply(ctx, tx, "plumb_schema_migrations", migrations, db.Now().UTC())
 	})
 }

@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/internal/sqlmigrate"
+	"github.com/plumbhq/plumb/internal/sqlstore"
 )
 
 // A database made before 0004_drift, with a run in it, opens: the run
@@ -50,7 +52,7 @@ func TestDriftMigrationOnExistingDatabase(t *testing.T) {
 	// The run as the old code stored it: every column but drift.
 	want := &plumb.Run{ID: "old", Repo: "acme/infra", Project: "app", Kind: plumb.RunPlan,
 		Status: plumb.RunChanges, Resources: []plumb.ResourceChange{}, CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC)}
-	args, err := runArgs(want)
+	args, err := sqlstore.RunArgs(dialect{}, want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestDriftMigrationOnExistingDatabase(t *testing.T) {
 	for i := range marks {
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	if _, err := raw.ExecContext(ctx, `INSERT INTO plumb_runs (`+strings.TrimSuffix(runColumns, ", drift")+`)
+	if _, err := raw.ExecContext(ctx, `INSERT INTO plumb_runs (`+strings.TrimSuffix(sqlstore.RunColumns, ", drift")+`)
 		VALUES (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +87,32 @@ func TestDriftMigrationOnExistingDatabase(t *testing.T) {
 	}
 	if acks, err := db.DriftAcks(ctx); err != nil || len(acks) != 0 {
 		t.Fatalf("DriftAcks: %v, %v", acks, err)
+	}
+}
+
+// Processes that open one fresh file at once (two `plumb apply` started
+// together) must all get a store: SQLite fails all but one of them at once
+// with SQLITE_BUSY when they race to turn on WAL, and Open retries.
+func TestConcurrentOpenOfFreshFile(t *testing.T) {
+	t.Parallel()
+	for round := range 60 {
+		path := filepath.Join(t.TempDir(), "plumb.db")
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				db, err := Open(context.Background(), path)
+				if err == nil {
+					err = db.Close()
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
 	}
 }

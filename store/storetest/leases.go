@@ -18,18 +18,23 @@ func testRunLeases(t *testing.T, open func(t *testing.T) plumb.Store) {
 	t.Run("RenewAndClaim", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		must(t, s.CreateRun(ctx(t), leasedRun("a-running", plumb.RunRunning, "a", at(time.Minute))))
+		aRunning := leasedRun("a-running", plumb.RunRunning, "a", at(time.Minute))
+		aRunning.Lease.Job = "job-7"
+		must(t, s.CreateRun(ctx(t), aRunning))
 		must(t, s.CreateRun(ctx(t), leasedRun("a-queued", plumb.RunQueued, "a", at(time.Minute))))
 		must(t, s.CreateRun(ctx(t), leasedRun("a-done", plumb.RunApplied, "a", at(time.Minute))))
 		must(t, s.CreateRun(ctx(t), leasedRun("b-running", plumb.RunRunning, "b", at(time.Minute))))
 		must(t, s.CreateRun(ctx(t), leasedRun("no-lease", plumb.RunRunning, "", time.Time{})))
 
-		// UpdateRun leaves the lease as it is.
-		r := leasedRun("a-running", plumb.RunRunning, "someone-else", at(time.Hour))
+		// UpdateRun by the lease's owner leaves the lease as it is; by
+		// anyone else it is refused (fencing: see RunFencing).
+		r := leasedRun("a-running", plumb.RunRunning, "a", at(time.Hour))
 		r.Error = "still going"
 		must(t, s.UpdateRun(ctx(t), r))
-		if got, err := s.Run(ctx(t), "a-running"); err != nil || got.Lease != (plumb.RunLease{Owner: "a", Expires: at(time.Minute)}) || got.Error != "still going" {
-			t.Fatalf("after UpdateRun: %+v, %v: want the lease CreateRun stored", got, err)
+		r.Lease.Owner, r.Error = "someone-else", "overwritten"
+		wantCode(t, s.UpdateRun(ctx(t), r), plumb.ECONFLICT)
+		if got, err := s.Run(ctx(t), "a-running"); err != nil || got.Lease != (plumb.RunLease{Owner: "a", Expires: at(time.Minute), Job: "job-7"}) || got.Error != "still going" {
+			t.Fatalf("after UpdateRun: %+v, %v: want the lease CreateRun stored and the owner's update", got, err)
 		}
 
 		// a renews its two unfinished runs, not the finished one.
@@ -55,7 +60,7 @@ func testRunLeases(t *testing.T, open func(t *testing.T) plumb.Store) {
 			t.Fatalf("a second claim took %d runs (%v): a claimed run is the claimer's", len(again), err)
 		}
 		for id, lease := range map[string]plumb.RunLease{
-			"a-running": {Owner: "a", Expires: at(3 * time.Minute)}, "a-done": {Owner: "a", Expires: at(time.Minute)}, "b-running": want,
+			"a-running": {Owner: "a", Expires: at(3 * time.Minute), Job: "job-7"}, "a-done": {Owner: "a", Expires: at(time.Minute)}, "b-running": want,
 		} {
 			if r, err := s.Run(ctx(t), id); err != nil || r.Lease != lease {
 				t.Errorf("%s: lease %+v (%v), want %+v", id, r.Lease, err, lease)
@@ -69,6 +74,35 @@ func testRunLeases(t *testing.T, open func(t *testing.T) plumb.Store) {
 		}
 		_, err = s.RenewRunLeases(ctx(t), "", at(time.Hour))
 		wantCode(t, err, plumb.EINVALID)
+	})
+
+	t.Run("RunFencing", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		run := leasedRun("slow", plumb.RunRunning, "slow-replica", at(time.Minute))
+		run.Lease.Job = "42"
+		must(t, s.CreateRun(ctx(t), run))
+		claimed, err := s.ClaimExpiredRuns(ctx(t), "live (recovering)", at(2*time.Minute), at(3*time.Minute))
+		if err != nil || len(claimed) != 1 || claimed[0].Lease != (plumb.RunLease{Owner: "live (recovering)", Expires: at(3 * time.Minute), Job: "42"}) {
+			t.Fatalf("claimed %+v, %v: want the run with its job, leased to the claimer", claimed, err)
+		}
+		interrupted := claimed[0]
+		interrupted.Status, interrupted.Error, interrupted.FinishedAt = plumb.RunFailed, "interrupted: gone", at(2*time.Minute)
+		must(t, s.UpdateRun(ctx(t), interrupted))
+		// The replica taken for dead was only slow: its late write is
+		// refused and the recovered outcome stands.
+		run.Status, run.Error, run.FinishedAt = plumb.RunApplied, "", at(4*time.Minute)
+		wantCode(t, s.UpdateRun(ctx(t), run), plumb.ECONFLICT)
+		if got, err := s.Run(ctx(t), "slow"); err != nil || got.Status != plumb.RunFailed || got.Error != "interrupted: gone" {
+			t.Fatalf("after the late write: %+v, %v: want the interrupted run", got, err)
+		}
+		// A run stored without a lease is updated by a writer without one.
+		free := fullRun("free", t0)
+		must(t, s.CreateRun(ctx(t), free))
+		free.Error = "changed"
+		must(t, s.UpdateRun(ctx(t), free))
+		free.ID = "missing"
+		wantCode(t, s.UpdateRun(ctx(t), free), plumb.ENOTFOUND)
 	})
 
 	t.Run("ClaimsRace", func(t *testing.T) {

@@ -77,7 +77,8 @@ func testRuns(t *testing.T, open func(t *testing.T) plumb.Store) {
 	t.Run("Update", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		r := &plumb.Run{ID: "r1", Project: "app", Kind: plumb.RunApply, Status: plumb.RunRunning, CreatedAt: t0}
+		r := &plumb.Run{ID: "r1", Project: "app", Kind: plumb.RunApply, Status: plumb.RunRunning, CreatedAt: t0,
+			Lease: plumb.RunLease{Owner: "replica-a", Expires: at(time.Hour), Job: "9"}}
 		must(t, s.CreateRun(ctx(t), r))
 		want := fullRun("r1", t0)
 		must(t, s.UpdateRun(ctx(t), want))

@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) plumb.Store) {
 	t.Run("DriftAcks", func(t *testing.T) { testDriftAcks(t, open) })
 	t.Run("RunDrift", func(t *testing.T) { testRunDrift(t, open) })
 	t.Run("PolicyApprovals", func(t *testing.T) { testPolicyApprovals(t, open) })
+	t.Run("Estate", func(t *testing.T) { testEstate(t, open) })
 }
 
 // t0 is a fixed instant with nanoseconds, to prove times round-trip exactly.
