@@ -27,6 +27,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	m := NewMain()
 	code := m.Run(ctx, os.Args[1:])
+	// Ignore rather than only stop(): stop() restores the default action,
+	// so a second signal while the process exits (a supervisor's SIGTERM
+	// after Ctrl-C) would kill it with 143 instead of its own exit code.
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
 	stop()
 	os.Exit(code)
 }

@@ -27,9 +27,13 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	tb := &processTB{out: os.Stderr}
 	err := serve(ctx, tb, *repo, owner, repoName, split(*writers), split(*readers), *envFile)
+	// Told to stop, it stays deaf to more signals while it exits: stop()
+	// alone would restore their default action, and make dashboard's
+	// SIGTERM after the group's Ctrl-C then killed it mid-exit (exit 143).
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
+	stop()
 	tb.close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "githubdemo:", err)
