@@ -4,6 +4,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plumbhq/plumb/internal/testenv"
 )
 
 // TestServeSecondSignalWhileExiting: a supervisor (make dashboard, or
@@ -14,20 +16,10 @@ import (
 func TestServeSecondSignalWhileExiting(t *testing.T) {
 	for round := range 3 {
 		s := startServe(t, t.TempDir(), nil)
-		s.cmd.Process.Signal(syscall.SIGINT)
 		done := make(chan error, 1)
 		go func() { done <- s.cmd.Wait() }()
 		guard := time.AfterFunc(40*time.Second, func() { s.cmd.Process.Kill() })
-		var err error
-	wait:
-		for {
-			select {
-			case err = <-done:
-				break wait
-			case <-time.After(200 * time.Microsecond):
-				s.cmd.Process.Signal(syscall.SIGTERM)
-			}
-		}
+		err := testenv.SignalUntilExit(s.cmd.Process, syscall.SIGINT, syscall.SIGTERM, done)
 		guard.Stop()
 		s.waited = true
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plumbhq/plumb/internal/testenv"
 )
 
 // TestSecondSignalWhileExiting is make dashboard's stop: Ctrl-C reaches
@@ -53,17 +55,9 @@ func TestSecondSignalWhileExiting(t *testing.T) {
 				t.Fatalf("githubdemo not up after 30 s:\n%s", log)
 			}
 		}
-		cmd.Process.Signal(syscall.SIGINT)
-		var err error
-	wait:
-		for {
-			select {
-			case err = <-done:
-				break wait
-			case <-time.After(200 * time.Microsecond):
-				cmd.Process.Signal(syscall.SIGTERM)
-			}
-		}
+		guard := time.AfterFunc(40*time.Second, func() { cmd.Process.Kill() })
+		err := testenv.SignalUntilExit(cmd.Process, syscall.SIGINT, syscall.SIGTERM, done)
+		guard.Stop()
 		if err != nil {
 			t.Fatalf("round %d: githubdemo told to stop, then sent SIGTERM while stopping: %v, want exit 0\n%s", round, err, log)
 		}
