@@ -162,16 +162,31 @@ func run(bin string) (string, error) {
 			return "", fmt.Errorf("minio exited at start:\n%s", log)
 		default:
 		}
-		if resp, err := http.Get(url + "/minio/health/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url, nil
-			}
+		if answers(url) {
+			return url, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	log, _ := os.ReadFile(logf.Name())
 	return "", fmt.Errorf("minio not ready after 60 s:\n%s", log)
+}
+
+// answers says whether the server at url takes S3 calls. Its health
+// endpoint is not enough: on a loaded machine it answered 200 while
+// CreateBucket still got 503 XMinioServerNotInitialized.
+func answers(url string) bool {
+	resp, err := http.Get(url + "/minio/health/ready")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = Client(url).ListBuckets(ctx, &s3.ListBucketsInput{}, func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+	return err == nil
 }
 
 func freePort() int {
