@@ -68,24 +68,33 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	client, err := newClient(ctx, cfg.Endpoint, cfg.PathStyle, cfg.Region)
+	if err != nil {
+		return nil, fmt.Errorf("artifacts on %s: %w", cfg.URL, err)
+	}
+	return &Store{client: client, bucket: bucket, prefix: prefix, sealer: sl}, nil
+}
+
+// newClient is an S3 client on the AWS chain's credentials, reaching
+// endpoint ("" is AWS) in the region given, the chain's, or us-east-1.
+func newClient(ctx context.Context, endpoint string, pathStyle bool, region string) (*s3.Client, error) {
 	var opts []func(*config.LoadOptions) error
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("artifacts on %s: AWS config: %w", cfg.URL, err)
+		return nil, fmt.Errorf("AWS config: %w", err)
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
 	}
-	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
+	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 		}
-		o.UsePathStyle = cfg.PathStyle
-	})
-	return &Store{client: client, bucket: bucket, prefix: prefix, sealer: sl}, nil
+		o.UsePathStyle = pathStyle
+	}), nil
 }
 
 func (s *Store) objectKey(key string) (string, error) {

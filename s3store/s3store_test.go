@@ -127,3 +127,29 @@ func TestSealRefusesTampering(t *testing.T) {
 		t.Error("an unsealed object opened")
 	}
 }
+
+// A Bucket (the state backend's) is ready when it exists and the
+// credentials reach it; else the error says which, naming the flag.
+func TestBucketReady(t *testing.T) {
+	ctx := context.Background()
+	endpoint := s3test.Endpoint(t)
+	name := s3test.Bucket(t)
+	openBucket := func(bucket string) *Bucket {
+		b, err := OpenBucket(ctx, BucketConfig{Bucket: bucket, Endpoint: endpoint, PathStyle: true, Flag: "--state-url"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if err := openBucket(name).Ready(ctx); err != nil {
+		t.Errorf("Ready: %v", err)
+	}
+	err := openBucket("plumb-no-such-bucket").Ready(ctx)
+	if plumb.ErrorCode(err) != plumb.ENOTFOUND || !strings.Contains(err.Error(), "--state-url: bucket plumb-no-such-bucket does not exist: create it, or fix --state-url") {
+		t.Errorf("Ready on a missing bucket: %v, want not_found naming it and the flag", err)
+	}
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+	if err := openBucket(name).Ready(ctx); plumb.ErrorCode(err) != plumb.EUNAUTHORIZED || !strings.Contains(err.Error(), "check the AWS credentials") {
+		t.Errorf("Ready with a wrong key: %v, want unauthorized", err)
+	}
+}

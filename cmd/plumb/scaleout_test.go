@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -58,6 +59,54 @@ func TestServeArtifactsOnS3(t *testing.T) {
 			t.Errorf("SIGTERM: exit %v after %s", err, took)
 		}
 	}
+}
+
+// /readyz checks the --state-url backend too, which the engines reach on
+// every plan: a missing state bucket, or a state database that does not
+// answer, fails it naming "state" (the log says which, and never the
+// password); a reachable one of each is ready.
+func TestServeReadyChecksTheStateBackend(t *testing.T) {
+	t.Parallel()
+	bucket := s3test.Bucket(t) // first: it exports MinIO's credentials
+	s3env := append(os.Environ(), "PLUMB_S3_ENDPOINT="+s3test.Endpoint(t), "PLUMB_S3_PATH_STYLE=true")
+	const password = "state-pw-canary"
+	for _, c := range []struct {
+		name, url string
+		env       []string
+		want      int
+		log       string
+	}{
+		{"s3", "s3://" + bucket + "/state", s3env, 200, ""},
+		{"s3 without the bucket", "s3://no-such-bucket-plumb/state", s3env, 503,
+			"--state-url: bucket no-such-bucket-plumb does not exist: create it, or fix --state-url"},
+		{"pg", pgtest.URL(t), nil, 200, ""},
+		{"pg not answering", "postgres://plumb:" + password + "@127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/state", nil, 503,
+			"postgres plumb@127.0.0.1:"},
+	} {
+		s := startServe(t, t.TempDir(), c.env, "--state-url", c.url)
+		code, body := getBody(t, s.url("/readyz"))
+		if code != c.want || (c.want == 503) != strings.Contains(body, `"failing":["state"]`) {
+			t.Errorf("%s: /readyz %d %s, want %d", c.name, code, body, c.want)
+		}
+		if _, err := s.stop(syscall.SIGTERM); err != nil {
+			t.Errorf("%s: SIGTERM: exit %v", c.name, err)
+		}
+		// Read once serve is gone: Wait has then copied all its stderr.
+		if log := s.log.tail(50); !strings.Contains(log, c.log) || strings.Contains(log, password) {
+			t.Errorf("%s: the log does not say %q, or shows the password:\n%s", c.name, c.log, log)
+		}
+	}
+}
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // plumb plan --artifacts shares the saved plan in the bucket, sealed;

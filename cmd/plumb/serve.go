@@ -88,6 +88,11 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 	} else if err := ready(ctx, c.artifacts); err != nil {
 		log.Warn("artifacts not usable: /readyz fails until they are", "err", err)
 	}
+	checks, closeState, err := m.readyChecks(ctx, c.artifacts)
+	if err != nil {
+		return err
+	}
+	defer closeState()
 
 	// The queue is read at scrape time; the runner reports runs as they end.
 	var q *queue.Queue
@@ -154,13 +159,12 @@ func (m *Main) serve(ctx context.Context, c serveConfig) error {
 		return err
 	}
 	handler, err := server.New(server.Config{
-		Parser: &vcs.Webhooks{Secret: []byte(c.WebhookSecret), Insecure: c.InsecureVerify},
-		Sink:   q,
-		ReadyChecks: []server.ReadyCheck{{Name: "store", Check: db.Ping}, {Name: "queue", Check: q.Ready},
-			{Name: "artifacts", Check: func(ctx context.Context) error { return ready(ctx, c.artifacts) }}},
-		Metrics: metrics,
-		Logger:  log,
-		MaxBody: c.MaxBody,
+		Parser:      &vcs.Webhooks{Secret: []byte(c.WebhookSecret), Insecure: c.InsecureVerify},
+		Sink:        q,
+		ReadyChecks: append([]server.ReadyCheck{{Name: "store", Check: db.Ping}, {Name: "queue", Check: q.Ready}}, checks...),
+		Metrics:     metrics,
+		Logger:      log,
+		MaxBody:     c.MaxBody,
 		// "*" (the default) allows every repository: a valid signature
 		// already proves the sender.
 		RepoAllowlist: c.RepoAllowlist,

@@ -74,6 +74,20 @@ func Parse(raw string, s3 S3, getenv func(string) string) (Where, error) {
 	return w, nil
 }
 
+// Backend is what w's engines reach, for a readiness check to reach too:
+// Kind "pg" with its URL, "s3" with the bucket and how to reach the
+// server, or "" for the data dir.
+type Backend struct {
+	Kind, URL      string
+	Bucket, Region string
+	S3             S3
+}
+
+// Backend says what w's engines reach.
+func (w Where) Backend() Backend {
+	return Backend{Kind: w.kind, URL: w.url, Bucket: w.bucket, Region: w.region, S3: w.s3}
+}
+
 // Shared says whether every replica reads the same state (not the data dir).
 func (w Where) Shared() bool { return w.kind != "" }
 

@@ -116,3 +116,33 @@ func text(s string) string {
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
+
+// Pinger reaches a database only to say whether it answers: the pg state
+// backend's (--state-url), which the engines use and plumb never migrates.
+type Pinger struct{ pool *pgxpool.Pool }
+
+// NewPinger makes a Pinger on url with one connection at most, made on
+// the first Ping.
+func NewPinger(url string) (*Pinger, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres %s: %w", Redact(url), err)
+	}
+	return &Pinger{pool: pool}, nil
+}
+
+// Ping reports whether the database answers, naming it without its password.
+func (p *Pinger) Ping(ctx context.Context) error {
+	if err := p.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres %s: %w", Redact(p.pool.Config().ConnString()), err)
+	}
+	return nil
+}
+
+// Close closes its connection.
+func (p *Pinger) Close() { p.pool.Close() }
