@@ -40,6 +40,7 @@ type Store struct {
 	client         *s3.Client
 	bucket, prefix string
 	sealer         sealer
+	check          *Bucket // Ready
 }
 
 var _ plumb.Artifacts = (*Store)(nil)
@@ -72,7 +73,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("artifacts on %s: %w", cfg.URL, err)
 	}
-	return &Store{client: client, bucket: bucket, prefix: prefix, sealer: sl}, nil
+	check := &Bucket{client: client, name: bucket, what: "artifacts", flag: "--artifacts"}
+	return &Store{client: client, bucket: bucket, prefix: prefix, sealer: sl, check: check}, nil
 }
 
 // newClient is an S3 client on the AWS chain's credentials, reaching
@@ -152,16 +154,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 // Ready checks that the bucket exists and these credentials reach it.
-func (s *Store) Ready(ctx context.Context) error {
-	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket}); err != nil {
-		err = s.wrap("reach bucket", s.bucket, err)
-		if plumb.ErrorCode(err) == plumb.ENOTFOUND { // HEAD has no body: NotFound, not NoSuchBucket
-			return plumb.Errorf(plumb.ENOTFOUND, "artifacts: bucket %s does not exist: create it, or fix --artifacts", s.bucket)
-		}
-		return err
-	}
-	return nil
-}
+func (s *Store) Ready(ctx context.Context) error { return s.check.Ready(ctx) }
 
 // wrap names the operation and object, and gives a missing object or
 // bucket ENOTFOUND and a refused request EUNAUTHORIZED.

@@ -135,7 +135,7 @@ func TestBucketReady(t *testing.T) {
 	endpoint := s3test.Endpoint(t)
 	name := s3test.Bucket(t)
 	openBucket := func(bucket string) *Bucket {
-		b, err := OpenBucket(ctx, BucketConfig{Bucket: bucket, Endpoint: endpoint, PathStyle: true, Flag: "--state-url"})
+		b, err := OpenBucket(ctx, BucketConfig{Bucket: bucket, Endpoint: endpoint, PathStyle: true, What: "state", Flag: "--state-url"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +145,7 @@ func TestBucketReady(t *testing.T) {
 		t.Errorf("Ready: %v", err)
 	}
 	err := openBucket("plumb-no-such-bucket").Ready(ctx)
-	if plumb.ErrorCode(err) != plumb.ENOTFOUND || !strings.Contains(err.Error(), "--state-url: bucket plumb-no-such-bucket does not exist: create it, or fix --state-url") {
+	if plumb.ErrorCode(err) != plumb.ENOTFOUND || !strings.Contains(err.Error(), "state: bucket plumb-no-such-bucket does not exist: create it, or fix --state-url") {
 		t.Errorf("Ready on a missing bucket: %v, want not_found naming it and the flag", err)
 	}
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong")

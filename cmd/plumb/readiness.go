@@ -30,7 +30,7 @@ func (m *Main) readyChecks(ctx context.Context, a plumb.Artifacts) (checks []ser
 		return append(checks, server.ReadyCheck{Name: "state", Check: p.Ping}), p.Close, nil
 	case "s3":
 		bk, err := s3store.OpenBucket(ctx, s3store.BucketConfig{Bucket: b.Bucket, Endpoint: b.S3.Endpoint,
-			PathStyle: b.S3.PathStyle, Region: b.Region, Flag: "--state-url"})
+			PathStyle: b.S3.PathStyle, Region: b.Region, What: "state", Flag: "--state-url"})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -78,7 +78,7 @@ func TestServeReadyChecksTheStateBackend(t *testing.T) {
 	}{
 		{"s3", "s3://" + bucket + "/state", s3env, 200, ""},
 		{"s3 without the bucket", "s3://no-such-bucket-plumb/state", s3env, 503,
-			"--state-url: bucket no-such-bucket-plumb does not exist: create it, or fix --state-url"},
+			"state: bucket no-such-bucket-plumb does not exist: create it, or fix --state-url"},
 		{"pg", pgtest.URL(t), nil, 200, ""},
 		{"pg not answering", "postgres://plumb:" + password + "@127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/state", nil, 503,
 			"postgres plumb@127.0.0.1:"},
