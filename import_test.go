@@ -26,7 +26,7 @@ type rule struct {
 // but the test-only helpers.
 var production = []string{
 	"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "runner/keptstate", "runner/runfiles", "jobs", "progress", "vcs", "vcs/markdown", "server", "server/dashboard", "queue",
-	"store", "store/sqlite", "store/postgres", "internal/sqlstore", "s3store", "internal/sqlmigrate", "internal/flagsource",
+	"store", "store/sqlite", "store/postgres", "internal/sqlstore", "s3store", "internal/sqlmigrate", "internal/flagsource", "internal/stopsignal",
 }
 
 var rules = map[string]rule{
@@ -60,6 +60,8 @@ var rules = map[string]rule{
 	"internal/sqlstore": {imports: []string{""}},
 	// Flag values from PLUMB_* variables and a YAML file.
 	"internal/flagsource": {imports: []string{""}},
+	// The context the programs stop on (SIGINT, SIGTERM).
+	"internal/stopsignal": {},
 	"s3store":             {imports: []string{""}, tests: []string{"internal/s3test"}},
 	"internal/s3test":     {},
 
@@ -84,7 +86,7 @@ var rules = map[string]rule{
 	"internal/benchwebhook": {},
 	"internal/benchdrift":   {},
 	// make dashboard's GitHub: the test server run as a program of its own.
-	"internal/githubdemo": {imports: []string{"vcs/githubtest"}, tests: []string{"internal/testenv"}},
+	"internal/githubdemo": {imports: []string{"vcs/githubtest", "internal/stopsignal"}, tests: []string{"internal/testenv"}},
 }
 
 // pkg is what go list says of one package, with plumb's paths made

@@ -10,28 +10,20 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/plumbhq/plumb"
 	"github.com/plumbhq/plumb/engine"
 	"github.com/plumbhq/plumb/internal/flagsource"
+	"github.com/plumbhq/plumb/internal/stopsignal"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	m := NewMain()
-	code := m.Run(ctx, os.Args[1:])
-	// Ignore rather than only stop(): stop() restores the default action,
-	// so a second signal while the process exits (a supervisor's SIGTERM
-	// after Ctrl-C) would kill it with 143 instead of its own exit code.
-	signal.Ignore(os.Interrupt, syscall.SIGTERM)
-	stop()
+	code := NewMain().Run(stopsignal.Context(), os.Args[1:])
 	os.Exit(code)
 }
 

@@ -10,11 +10,11 @@ import (
 
 // TestServeSecondSignalWhileExiting: a supervisor (make dashboard, or
 // systemd after Ctrl-C on the console) may signal serve again while it is
-// already stopping. Each signal is ignored once serve was told to stop, so
-// it still exits 0 rather than dying by SIGTERM's default action (143) in
-// its last moments. SIGTERM goes every 200 µs until serve is gone.
+// already stopping. The signals stay caught until serve is gone
+// (internal/stopsignal), so it still exits 0 rather than dying by SIGTERM
+// (143) in its last moments. SIGTERM goes every 200 µs until it is gone.
 func TestServeSecondSignalWhileExiting(t *testing.T) {
-	for round := range 3 {
+	for round := range 5 {
 		s := startServe(t, t.TempDir(), nil)
 		done := make(chan error, 1)
 		go func() { done <- s.cmd.Wait() }()

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
+	"github.com/plumbhq/plumb/internal/stopsignal"
 	"github.com/plumbhq/plumb/vcs/githubtest"
 )
 
@@ -26,14 +25,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: githubdemo -repo DIR -env-file FILE [-name OWNER/NAME] [-write USERS] [-read USERS]")
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx := stopsignal.Context()
 	tb := &processTB{out: os.Stderr}
 	err := serve(ctx, tb, *repo, owner, repoName, split(*writers), split(*readers), *envFile)
-	// Told to stop, it stays deaf to more signals while it exits: stop()
-	// alone would restore their default action, and make dashboard's
-	// SIGTERM after the group's Ctrl-C then killed it mid-exit (exit 143).
-	signal.Ignore(os.Interrupt, syscall.SIGTERM)
-	stop()
 	tb.close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "githubdemo:", err)

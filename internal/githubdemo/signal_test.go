@@ -16,6 +16,7 @@ import (
 // signal that lands while it is already exiting must not kill it (exit
 // 143); it exits 0 as told. Signals are sent until it is gone, so some
 // land in its last moments, where the default action used to be back.
+// It guards internal/stopsignal, which keeps them caught to the end.
 func TestSecondSignalWhileExiting(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		need(t, "git is not on PATH: "+err.Error())
@@ -30,7 +31,7 @@ func TestSecondSignalWhileExiting(t *testing.T) {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
 	}
-	for round := range 3 {
+	for round := range 5 {
 		envFile := filepath.Join(t.TempDir(), "github.env")
 		cmd := exec.Command(bin, "-repo", repo, "-env-file", envFile)
 		log := &syncBuffer{}
