@@ -39,7 +39,7 @@ var rules = map[string]rule{
 	"runner/planout": {imports: []string{""}},
 	"runner/rootmod": {},
 	// Where plumb keeps the state of projects without a backend.
-	"runner/keptstate": {imports: []string{"", "engine", "runner/rootmod"}, tests: []string{"internal/testenv", "internal/pgtest", "internal/s3test"}},
+	"runner/keptstate": {imports: []string{"", "engine", "runner/rootmod"}, tests: []string{"internal/testenv", "internal/pgtest", "internal/pgcluster", "internal/s3test"}},
 	// Where runs' files are kept: the data dir and the shared artifact store.
 	"runner/runfiles": {imports: []string{"", "engine"}},
 	"jobs":            {imports: []string{"", "planner", "policy", "drift", "engine", "runner", "runner/planout", "runner/rootmod", "runner/keptstate", "runner/runfiles"}, tests: []string{"internal/testenv"}},
@@ -51,10 +51,10 @@ var rules = map[string]rule{
 	"vcs/markdown":        {imports: []string{""}},
 	"server":              {imports: []string{"", "server/dashboard"}},
 	"server/dashboard":    {imports: []string{""}},
-	"queue":               {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"internal/pgtest"}},
+	"queue":               {imports: []string{"", "internal/sqlmigrate"}, tests: []string{"internal/pgtest", "internal/pgcluster"}},
 	"store":               {imports: []string{""}},
 	"store/sqlite":        {imports: []string{"", "internal/sqlmigrate", "internal/sqlstore"}, tests: []string{"store/storetest"}},
-	"store/postgres":      {imports: []string{"", "internal/sqlmigrate", "internal/sqlstore"}, tests: []string{"store/storetest", "internal/pgtest"}},
+	"store/postgres":      {imports: []string{"", "internal/sqlmigrate", "internal/sqlstore"}, tests: []string{"store/storetest", "internal/pgtest", "internal/pgcluster"}},
 	"internal/sqlmigrate": {},
 	// The SQL both stores share, each in its dialect.
 	"internal/sqlstore": {imports: []string{""}},
@@ -66,7 +66,7 @@ var rules = map[string]rule{
 	"internal/s3test":     {},
 
 	// The binary: everything, and in its e2e tests the test helpers too.
-	"cmd/plumb": {imports: production, tests: []string{"internal/testenv", "vcs/githubtest", "store/storetest", "internal/releasetest", "internal/pgtest", "internal/s3test"}},
+	"cmd/plumb": {imports: production, tests: []string{"internal/testenv", "vcs/githubtest", "store/storetest", "internal/releasetest", "internal/pgtest", "internal/pgcluster", "internal/s3test"}},
 
 	// Test-only helpers follow the same inward rule as their users: at most
 	// the root.
@@ -77,13 +77,15 @@ var rules = map[string]rule{
 	// The engine release mirror (engines on demand) needs none of plumb.
 	"internal/releasetest": {},
 	// The throwaway PostgreSQL server of the tests needs none either.
-	"internal/pgtest": {},
+	"internal/pgtest": {imports: []string{"internal/pgcluster"}},
+	// A throwaway PostgreSQL cluster, for pgtest and the webhook bench.
+	"internal/pgcluster": {},
 	// The stand-in provider and the benchmark drivers run plumb's binary
 	// or are run by the engines: none needs plumb's packages.
 	"internal/standin": {},
 	"internal/standin/cmd/terraform-provider-standin": {imports: []string{"internal/standin"}},
 	"internal/benchrun":     {},
-	"internal/benchwebhook": {},
+	"internal/benchwebhook": {imports: []string{"internal/pgcluster"}},
 	"internal/benchdrift":   {},
 	// make dashboard's GitHub: the test server run as a program of its own.
 	"internal/githubdemo": {imports: []string{"vcs/githubtest", "internal/stopsignal"}, tests: []string{"internal/testenv"}},
