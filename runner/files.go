@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
+
+	"github.com/plumbhq/plumb/runner/runfiles"
 )
 
 // fileDigest is the sha256 of a file's content, or "" when unreadable.
@@ -29,5 +31,5 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(dst, data, 0o644)
+	return runfiles.WriteFileAtomic(dst, data, 0o644)
 }

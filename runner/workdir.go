@@ -20,6 +20,7 @@ import (
 	"github.com/plumbhq/plumb/engine"
 	"github.com/plumbhq/plumb/runner/keptstate"
 	"github.com/plumbhq/plumb/runner/rootmod"
+	"github.com/plumbhq/plumb/runner/runfiles"
 )
 
 // Target is one project at one commit: what a run acts on.
@@ -228,33 +229,11 @@ func (r *Runner) writeKeptBackend(dir string, t Target, bin engine.Binary) error
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, rootmod.BackendOverride), body, 0o644)
+	return runfiles.WriteFileAtomic(filepath.Join(dir, rootmod.BackendOverride), body, 0o644)
 }
 
 func (r *Runner) keptProject(repo, dir string) keptstate.Project {
 	return keptstate.Project{Repo: repo, Dir: dir, Key: pathKey(repo, dir), LocalDir: r.stateDir(repo, dir)}
-}
-
-// writeFileAtomic replaces path whole, so concurrent runs of the same
-// directory never see half a file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // init runs `init` unless the same binary already initialised this project

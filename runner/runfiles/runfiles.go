@@ -91,7 +91,7 @@ func (f Files) Fetch(ctx context.Context, runID string) error {
 		case err != nil:
 			return fmt.Errorf("fetch plan %s: %w", runID, err)
 		}
-		return writeFileAtomic(filepath.Join(dir, name), data)
+		return WriteFileAtomic(filepath.Join(dir, name), data, 0o600)
 	}
 	if err := get(PlanFile); err != nil {
 		return err
@@ -126,7 +126,7 @@ func (f Files) Archive(ctx context.Context, runID string, log []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("keep the log of run %s: %w", runID, err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, LogFile), log); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, LogFile), log, 0o600); err != nil {
 		return fmt.Errorf("keep the log of run %s: %w", runID, err)
 	}
 	if f.Shared == nil {
@@ -170,15 +170,19 @@ func oneElement(s string) bool {
 	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, `/\`)
 }
 
-// writeFileAtomic replaces path whole (0600), so a reader never sees half
-// a file.
-func writeFileAtomic(path string, data []byte) error {
+// WriteFileAtomic replaces path whole with data and perm, so a reader (or
+// a concurrent run of the same directory) never sees half a file.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return err
 	}
