@@ -82,6 +82,41 @@ func NewSweepJSON(ref, commit string, started, finished time.Time, checks []Chec
 	return out
 }
 
+// NewSweep is the sweep of checks at ref (commit) as the HTML report shows
+// it. A check that did not run is an error of its project, with why.
+func NewSweep(ref, commit string, started, finished time.Time, checks []Check) Sweep {
+	s := Sweep{Ref: ref, Commit: commit, StartedAt: started, FinishedAt: finished}
+	for _, c := range checks {
+		res := c.Result
+		if c.Run.Drift == nil {
+			res = plumb.DriftResult{Status: plumb.DriftError, Error: c.Run.Error}
+		}
+		state := c.State
+		s.Projects = append(s.Projects, NewProject(c.Run.Project, c.Run.Dir, c.Run.Workspace, res, c.Run.FinishedAt,
+			func(f plumb.DriftFinding) time.Time { return state.FirstSeen[plumb.FindingKey(f)] }))
+	}
+	return s
+}
+
+// ExitCode is plumb drift's exit status: 1 when any check failed or did not
+// run, else 2 when any project has drift or pending changes, else 0.
+func ExitCode(checks []Check) int {
+	found := false
+	for _, c := range checks {
+		switch c.Status() {
+		case plumb.DriftError:
+			return 1
+		case plumb.DriftClean:
+		default:
+			found = true
+		}
+	}
+	if found {
+		return 2
+	}
+	return 0
+}
+
 // WriteTable writes an aligned row per project, then each project's
 // findings (or why it has none), for people.
 func WriteTable(w io.Writer, checks []Check) {

@@ -72,7 +72,10 @@ func (m *Main) driftCmd() *cobra.Command {
 			} else {
 				drift.WriteTable(m.Stdout, checks)
 			}
-			return driftExit(checks)
+			if code := drift.ExitCode(checks); code != 0 {
+				return exitError{code}
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -103,41 +106,12 @@ func (m *Main) driftEnabled(targets []runner.Target, named bool) []runner.Target
 	return out
 }
 
-// driftExit is 1 when any check failed or did not run, else 2 when any
-// project has drift or pending changes, else 0.
-func driftExit(checks []drift.Check) error {
-	found := false
-	for _, c := range checks {
-		switch c.Status() {
-		case plumb.DriftError:
-			return exitError{1}
-		case plumb.DriftClean:
-		default:
-			found = true
-		}
-	}
-	if found {
-		return exitError{2}
-	}
-	return nil
-}
-
 func writeDriftReport(path, ref, commit string, started, finished time.Time, checks []drift.Check) error {
-	s := drift.Sweep{Ref: ref, Commit: commit, StartedAt: started, FinishedAt: finished}
-	for _, c := range checks {
-		res := c.Result
-		if c.Run.Drift == nil {
-			res = plumb.DriftResult{Status: plumb.DriftError, Error: c.Run.Error}
-		}
-		state := c.State
-		s.Projects = append(s.Projects, drift.NewProject(c.Run.Project, c.Run.Dir, c.Run.Workspace, res, c.Run.FinishedAt,
-			func(f plumb.DriftFinding) time.Time { return state.FirstSeen[plumb.FindingKey(f)] }))
-	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("--report-out: %w", err)
 	}
-	if err := drift.Report(f, s); err != nil {
+	if err := drift.Report(f, drift.NewSweep(ref, commit, started, finished, checks)); err != nil {
 		f.Close()
 		return fmt.Errorf("--report-out %s: %w", path, err)
 	}
