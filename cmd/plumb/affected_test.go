@@ -47,6 +47,21 @@ func TestAffectedNeedsRefs(t *testing.T) {
 	}
 }
 
+// Every flag reads PLUMB_<FLAG>, required ones too: PLUMB_BASE and
+// PLUMB_HEAD give what --base and --head would.
+func TestAffectedRefsFromEnv(t *testing.T) {
+	dir, _ := plannerRepo(t, "mono")
+	if err := os.WriteFile(filepath.Join(dir, "modules", "vpc", "main.tf"), []byte("variable \"cidr\" {}\n# changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	commitIn(t, dir)
+	_, want, _ := runVerb(t, dir, "affected", "--base", "HEAD~1", "--head", "HEAD", "--json")
+	code, got, stderr := runMain(t, map[string]string{"PLUMB_BASE": "HEAD~1", "PLUMB_HEAD": "HEAD"}, "affected", "--repo", dir, "--json")
+	if code != 0 || got != want || !strings.Contains(got, `"projects"`) {
+		t.Fatalf("with PLUMB_BASE and PLUMB_HEAD: exit %d, stderr %q, stdout\n%s\nwant the flags' output\n%s", code, stderr, got, want)
+	}
+}
+
 // A plumb.yaml broken at base must not block the commit that fixes it; one
 // broken at head fails, naming the file, the commit and the problem.
 func TestAffectedBrokenConfig(t *testing.T) {

@@ -33,7 +33,11 @@ func FromEnv(getenv func(string) string, sets ...*pflag.FlagSet) error {
 		}
 		if err := f.Value.Set(v); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			return
 		}
+		// Set from the env is set: cobra's required-flag check (plumb
+		// affected's --base and --head) reads Changed.
+		f.Changed = true
 	}
 	for _, fs := range sets {
 		fs.VisitAll(set)
